@@ -1,0 +1,24 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A legacy caller's account: its credentials, its three balance pools and its routing. */
+@Entity({ name: 'account' })
+export class Account {
+  @PrimaryGeneratedColumn({ type: 'integer' }) id!: number;
+  @Column({ type: 'varchar', length: 64, unique: true }) username!: string;
+  /** scrypt hash (see src/core/passwords.ts); the plain password is never stored. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 }) passwordHash!: string;
+  /** smstype 0 卡发 */
+  @Column({ name: 'balance_card', type: 'integer', default: 0 }) balanceCard!: number;
+  /** smstype 1 网关 */
+  @Column({ name: 'balance_gateway', type: 'integer', default: 0 }) balanceGateway!: number;
+  /** smstype 2 会员 */
+  @Column({ name: 'balance_member', type: 'integer', default: 0 }) balanceMember!: number;
+  /** Comma list of caller IPs allowed; empty allows all. */
+  @Column({ name: 'ip_allow', type: 'varchar', length: 255, nullable: true }) ipAllow!: string | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) signature!: string | null;
+  @Column({ name: 'ext_no', type: 'varchar', length: 16, nullable: true }) extNo!: string | null;
+  /** Comma list of vendors in failover order; empty uses the gateway's default route. */
+  @Column({ type: 'varchar', length: 255, nullable: true }) route!: string | null;
+  @Column({ type: 'integer', default: 1 }) enabled!: number;
+  @Column({ name: 'created_at', type: 'datetime' }) createdAt!: Date;
+}

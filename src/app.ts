@@ -1,0 +1,47 @@
+import Koa from 'koa';
+import { adminRoutes } from './admin/routes';
+import { Core } from './core';
+import { Logger } from './logger';
+import { renderFault, soapContentType } from './soap/render';
+import { soapService, SoapServiceOptions } from './soap/service';
+import { userApiService } from './faces/userApi';
+import { SimulatorVendor } from './vendors/simulator';
+
+export interface AppParts {
+  core: Core;
+  simulator: SimulatorVendor;
+  log: Logger;
+  wsdlDir: string;
+  adminToken: string;
+  soap: Omit<SoapServiceOptions, 'log'>;
+}
+
+/** The HTTP side: one middleware per legacy face, the admin API, health. */
+export function createApp(parts: AppParts): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+
+  // Last line of defence: whatever escaped a face is logged, and the caller gets a plain fault, never a trace.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      parts.log.error({ err, path: ctx.path }, 'request failed');
+      ctx.status = 500;
+      if (ctx.path.startsWith('/services/')) {
+        ctx.type = soapContentType('1.1');
+        ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
+      } else {
+        ctx.body = { error: 'internal error' };
+      }
+    }
+  });
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/healthz') return next();
+    ctx.body = { status: 'ok' };
+  });
+  app.use(soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }));
+  app.use(adminRoutes(parts.core, parts.simulator, parts.adminToken));
+  return app;
+}

@@ -1,0 +1,77 @@
+/**
+ * Configuration comes from the environment and is validated once at start, so a typo
+ * stops the gateway with a clear message instead of surfacing later as odd behaviour.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** `sqlite:path/to/file.sqlite` (the default) or `mysql://user:pass@host:port/db`. */
+  databaseUrl: string;
+  /** Base URL written into published WSDLs; empty means "the host the caller used". */
+  publicUrl: string;
+  /** Bearer token of the admin API; empty disables the admin API. */
+  adminToken: string;
+  /** Two digits that make batch ids unique across gateway nodes sharing one database. */
+  nodeId: number;
+  maxBodyBytes: number;
+  /** Create the demo account on an empty database (default: on SQLite only). */
+  demoAccount: boolean;
+  /** Vendors of the default route, in failover order. */
+  vendors: string[];
+  simulator: { delayMs: number; successRatio: number };
+  dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function ratio(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || 'sqlite:data/gateway.sqlite';
+  if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with sqlite: or mysql:// (for example mysql://root@127.0.0.1:3306/smsgw)');
+  }
+  const publicUrl = (env.PUBLIC_URL ?? '').replace(/\/+$/, '');
+  if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  const vendors = (env.VENDORS || 'simulator').split(',').map((v) => v.trim()).filter(Boolean);
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    publicUrl,
+    adminToken: env.ADMIN_TOKEN ?? '',
+    nodeId: int(env, 'NODE_ID', 0, 0, 99),
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    // Only the embedded default gets a demo account unless asked: a production MySQL must not.
+    demoAccount: env.DEMO_ACCOUNT ? env.DEMO_ACCOUNT === 'true' : databaseUrl.startsWith('sqlite:'),
+    vendors,
+    simulator: {
+      delayMs: int(env, 'SIMULATOR_DELAY_MS', 2000, 0, 3_600_000),
+      successRatio: ratio(env, 'SIMULATOR_SUCCESS_RATIO', 0.95),
+    },
+    dispatch: {
+      intervalMs: int(env, 'DISPATCH_INTERVAL_MS', 200, 10, 60_000),
+      batchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 5000),
+      leaseMs: int(env, 'DISPATCH_LEASE_MS', 60_000, 1000, 3_600_000),
+      maxAttempts: int(env, 'DISPATCH_MAX_ATTEMPTS', 5, 1, 100),
+    },
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,23 @@
+import { DataSource } from 'typeorm';
+import { Accounts } from './accounts';
+import { BatchIdGenerator } from './batchId';
+import { Replies } from './replies';
+import { Reports } from './reports';
+import { Sending } from './sending';
+
+/** The protocol-free heart every face calls: accounts, sending, report and reply queues. */
+export interface Core {
+  accounts: Accounts;
+  sending: Sending;
+  reports: Reports;
+  replies: Replies;
+}
+
+export function createCore(db: DataSource, nodeId: number): Core {
+  return {
+    accounts: new Accounts(db),
+    sending: new Sending(db, new BatchIdGenerator(nodeId)),
+    reports: new Reports(db),
+    replies: new Replies(db),
+  };
+}

@@ -1,0 +1,37 @@
+import { escapeXml } from './xml';
+import { SOAP11_ENV, SOAP12_ENV, SOAP_ENC, SoapCall, SoapVersion } from './envelope';
+
+const XML_DECL = '<?xml version="1.0" encoding="utf-8"?>';
+
+export function soapContentType(version: SoapVersion): string {
+  return version === '1.2' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
+}
+
+function envelope(version: SoapVersion, body: string): string {
+  const env = version === '1.2' ? SOAP12_ENV : SOAP11_ENV;
+  return `${XML_DECL}<soap:Envelope xmlns:soap="${env}" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>${body}</soap:Body></soap:Envelope>`;
+}
+
+/**
+ * The answer to a call, shaped after the call so that the stub that made it can read it: the
+ * response element in the caller's namespace, the `<opReturn>` accessor qualified if the caller
+ * qualified its parameters, and typed with xsi:type under rpc/encoded, as an Axis 1.x server answers.
+ */
+export function renderResponse(call: SoapCall, returnName: string, value: string): string {
+  const prefix = call.operationNs ? 'ns1:' : '';
+  const nsDecl = call.operationNs ? ` xmlns:ns1="${escapeXml(call.operationNs)}"` : '';
+  const encoding = call.encoded ? ` soap:encodingStyle="${SOAP_ENC}"` : '';
+  const accessor = call.qualified ? `${prefix}${returnName}` : returnName;
+  const type = call.encoded ? ' xsi:type="xsd:string"' : '';
+  const response = `${prefix}${call.operation}Response`;
+  return envelope(call.version, `<${response}${nsDecl}${encoding}><${accessor}${type}>${escapeXml(value)}</${accessor}></${response}>`);
+}
+
+/** A fault: the sender's fault (bad request) or the receiver's (our failure). Never carries a stack trace. */
+export function renderFault(version: SoapVersion, sender: boolean, message: string): string {
+  const text = escapeXml(message);
+  if (version === '1.2') {
+    return envelope(version, `<soap:Fault><soap:Code><soap:Value>soap:${sender ? 'Sender' : 'Receiver'}</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${text}</soap:Text></soap:Reason></soap:Fault>`);
+  }
+  return envelope(version, `<soap:Fault><faultcode>soap:${sender ? 'Client' : 'Server'}</faultcode><faultstring>${text}</faultstring></soap:Fault>`);
+}

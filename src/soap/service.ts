@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import iconv from 'iconv-lite';
+import type { Context, Middleware } from 'koa';
+import getRawBody from 'raw-body';
+import { Logger } from '../logger';
+import { parseSoapCall, SoapCall, SoapClientError, SoapVersion } from './envelope';
+import { renderFault, renderResponse, soapContentType } from './render';
+import { escapeXml } from './xml';
+
+/** Who is calling, for the core: the address is kept with every message. */
+export interface CallContext {
+  ip: string;
+}
+
+export interface SoapOperation {
+  /** Parameter names in declaration order: a caller using other names (in0, in1 …) is mapped by position. */
+  params: readonly string[];
+  handle(args: Record<string, string | null>, call: CallContext): Promise<string>;
+}
+
+export interface SoapServiceDefinition {
+  /** The endpoint path, e.g. /services/userApi. */
+  path: string;
+  wsdlFile: string;
+  operations: Record<string, SoapOperation>;
+}
+
+export interface SoapServiceOptions {
+  publicUrl: string;
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+const SOAP_ADDRESS = /(<(?:soap|soap12):address\s+location=")[^"]*(")/g;
+
+/**
+ * Serves one legacy SOAP contract: its WSDL on GET ?wsdl (any case), calls on POST in SOAP 1.1
+ * or 1.2, document/literal or rpc/encoded, in UTF-8 or the GBK family. Every error a caller can
+ * see is a SOAP fault with a plain message.
+ */
+export function soapService(def: SoapServiceDefinition, options: SoapServiceOptions): Middleware {
+  const wsdl = readFileSync(def.wsdlFile, 'utf8');
+  const byLowerName = new Map(Object.entries(def.operations).map(([name, op]) => [name.toLowerCase(), { name, op }]));
+
+  return async function soapEndpoint(ctx, next) {
+    if (ctx.path !== def.path) return next();
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+      if (Object.keys(ctx.query).some((k) => k.toLowerCase() === 'wsdl')) {
+        const base = options.publicUrl || `${ctx.protocol}://${ctx.host}`;
+        ctx.type = 'text/xml; charset=utf-8';
+        ctx.body = wsdl.replace(SOAP_ADDRESS, `$1${escapeXml(base + def.path)}$2`);
+      } else {
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = `${def.path}: a SOAP service. Its WSDL is at ${def.path}?wsdl\n`;
+      }
+      return;
+    }
+    if (ctx.method !== 'POST') {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET, HEAD, POST');
+      return;
+    }
+
+    const fallbackVersion: SoapVersion = /application\/soap\+xml/i.test(ctx.get('content-type')) ? '1.2' : '1.1';
+    const fault = (status: number, version: SoapVersion, sender: boolean, message: string) => {
+      ctx.status = status;
+      ctx.type = soapContentType(version);
+      ctx.body = renderFault(version, sender, message);
+    };
+
+    let text: string;
+    try {
+      text = await readBody(ctx, options.maxBodyBytes);
+    } catch (err) {
+      const e = err as { status?: number; message: string };
+      return fault(e.status === 413 ? 413 : 400, fallbackVersion, true, e.status === 413 ? `request body larger than ${options.maxBodyBytes} bytes` : e.message);
+    }
+
+    let call: SoapCall;
+    try {
+      call = parseSoapCall(text, fallbackVersion);
+    } catch (err) {
+      if (err instanceof SoapClientError) return fault(500, err.version, true, err.message);
+      throw err;
+    }
+    const found = def.operations[call.operation] ? { name: call.operation, op: def.operations[call.operation]! } : byLowerName.get(call.operation.toLowerCase());
+    if (!found) return fault(500, call.version, true, `unknown operation ${call.operation}; this service has ${Object.keys(def.operations).join(', ')}`);
+
+    let answer: string;
+    try {
+      answer = await found.op.handle(mapArguments(found.op.params, call), { ip: ctx.ip });
+    } catch (err) {
+      options.log.error({ err, operation: found.name }, 'operation failed');
+      return fault(500, call.version, false, 'internal error; the request was not carried out');
+    }
+    ctx.status = 200;
+    ctx.type = soapContentType(call.version);
+    ctx.body = renderResponse({ ...call, operation: found.name }, `${found.name}Return`, answer);
+  };
+}
+
+/** By name when the caller used the declared names, otherwise by position (in0, in1 … of other WSDLs). */
+function mapArguments(names: readonly string[], call: SoapCall): Record<string, string | null> {
+  const byName = call.params.some((p) => names.includes(p.name));
+  const args: Record<string, string | null> = {};
+  names.forEach((name, i) => {
+    const param = byName ? call.params.find((p) => p.name === name) : call.params[i];
+    args[name] = param?.value ?? null;
+  });
+  return args;
+}
+
+const GBK_FAMILY = /^(gbk|gb2312|gb18030|cp936|x-gbk|euc-cn)$/i;
+
+/**
+ * Reads the body within the size limit and decodes it by the charset the caller declared in
+ * Content-Type, or else in the XML declaration; UTF-8 when neither says.
+ */
+async function readBody(ctx: Context, limit: number): Promise<string> {
+  const raw = await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
+  const declared = /charset\s*=\s*"?([\w-]+)/i.exec(ctx.get('content-type'))?.[1]
+    ?? /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w-]+)["']/i.exec(raw.subarray(0, 200).toString('latin1'))?.[1]
+    ?? 'utf-8';
+  if (/^utf-?8$/i.test(declared) || /^(us-)?ascii$/i.test(declared)) return raw.toString('utf8');
+  if (GBK_FAMILY.test(declared)) return iconv.decode(raw, 'gb18030');
+  if (iconv.encodingExists(declared)) return iconv.decode(raw, declared);
+  throw Object.assign(new Error(`unsupported charset ${declared}`), { status: 415 });
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { IsNull } from 'typeorm';
+import { Account, Report } from '../../entities';
+import { loadConfig } from '../../src/config';
+import { RunningGateway, startGateway } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+
+export type Dialect = 'sqlite' | 'mysql';
+export const DIALECTS: Dialect[] = ['sqlite', 'mysql'];
+
+/** The real MariaDB the tests talk to; a database of its own is made for every gateway. */
+export const MYSQL_ROOT_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+export interface TestGatewayOptions {
+  dialect?: Dialect;
+  simulator?: { delayMs?: number; successRatio?: number };
+  env?: Record<string, string>;
+}
+
+export interface TestGateway extends RunningGateway {
+  serviceUrl: string;
+  wsdlUrl: string;
+  adminToken: string;
+  databaseUrl: string;
+  injectReply(reply: { mobile: string; content: string; username?: string }): Promise<void>;
+  /** Waits until `count` reports (fetched or not) exist for the account. */
+  waitForReports(count: number, username?: string, timeoutMs?: number): Promise<void>;
+  account(username?: string): Promise<Account>;
+}
+
+let counter = 0;
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const dialect = options.dialect ?? 'sqlite';
+  let databaseUrl: string;
+  let cleanup: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgw-test-'));
+    databaseUrl = `sqlite:${join(dir, 'gateway.sqlite')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const name = `smsgw_test_${process.pid}_${++counter}`;
+    const admin = await createConnection(MYSQL_ROOT_URL);
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+    databaseUrl = `${MYSQL_ROOT_URL.replace(/\/$/, '')}/${name}`;
+    cleanup = async () => {
+      const c = await createConnection(MYSQL_ROOT_URL);
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    };
+  }
+  const adminToken = 'test-admin-token';
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    ADMIN_TOKEN: adminToken,
+    DEMO_ACCOUNT: 'true',
+    SIMULATOR_DELAY_MS: String(options.simulator?.delayMs ?? 50),
+    SIMULATOR_SUCCESS_RATIO: String(options.simulator?.successRatio ?? 1),
+    DISPATCH_INTERVAL_MS: '20',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const gateway = await startGateway(config, createLogger(config.logLevel));
+  const serviceUrl = `${gateway.url}/services/userApi`;
+  const account = async (username = 'demo') => gateway.db.getRepository(Account).findOneByOrFail({ username });
+  return {
+    ...gateway,
+    serviceUrl,
+    wsdlUrl: `${serviceUrl}?wsdl`,
+    adminToken,
+    databaseUrl,
+    account,
+    async injectReply(reply) {
+      const queued = await gateway.simulator.injectReply(reply.mobile, reply.content, reply.username);
+      if (!queued) throw new Error(`no account for the reply from ${reply.mobile}`);
+    },
+    async waitForReports(count, username = 'demo', timeoutMs = 10_000) {
+      const { id } = await account(username);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const n = await gateway.db.getRepository(Report).countBy({ accountId: id });
+        if (n >= count) return;
+        if (Date.now() > deadline) throw new Error(`only ${n} of ${count} reports after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async stop() {
+      await gateway.stop();
+      await cleanup();
+    },
+  };
+}
+
+/** Reports not yet handed out, for assertions that the fetch-once queue drained. */
+export async function unfetchedReports(gw: TestGateway): Promise<number> {
+  return gw.db.getRepository(Report).countBy({ fetchToken: IsNull() });
+}
