@@ -19,7 +19,7 @@ export interface Config {
   /** Vendors of the default route, in failover order. */
   vendors: string[];
   simulator: { delayMs: number; successRatio: number };
-  dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number };
+  dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; retryBaseMs: number };
   logLevel: string;
 }
 
@@ -71,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 5000),
       leaseMs: int(env, 'DISPATCH_LEASE_MS', 60_000, 1000, 3_600_000),
       maxAttempts: int(env, 'DISPATCH_MAX_ATTEMPTS', 5, 1, 100),
+      retryBaseMs: int(env, 'DISPATCH_RETRY_BASE_MS', 1000, 1, 600_000),
     },
     logLevel: env.LOG_LEVEL || 'info',
   };

@@ -10,9 +10,9 @@ import { Logger } from '../logger';
 import { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
 import { claimDueRows } from './claim';
 
-/** Delay before retry n (1-based): 2 s, 4 s, 8 s … at most 5 minutes. */
-export function backoffMs(attempt: number): number {
-  return Math.min(1000 * 2 ** attempt, 5 * 60_000);
+/** Delay before retry n (1-based), doubling from twice the base: 2 s, 4 s, 8 s … at most 5 minutes by default. */
+export function backoffMs(attempt: number, baseMs: number): number {
+  return Math.min(baseMs * 2 ** attempt, 300 * baseMs);
 }
 
 /**
@@ -116,7 +116,7 @@ export class Dispatcher {
           });
         } else if (outcome.retryable && attempts < this.config.dispatch.maxAttempts) {
           await sends.update(mine, {
-            attempts, nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)), claimOwner: null, leaseUntil: null,
+            attempts, nextAttemptAt: new Date(now.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs)), claimOwner: null, leaseUntil: null,
             vendor: vendor.name, lastError: outcome.error.slice(0, 255),
           });
         } else {

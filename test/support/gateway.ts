@@ -33,26 +33,28 @@ export interface TestGateway extends RunningGateway {
 
 let counter = 0;
 
-export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const dialect = options.dialect ?? 'sqlite';
-  let databaseUrl: string;
-  let cleanup: () => Promise<void>;
+/** A fresh, empty database: a temporary SQLite file, or a MariaDB database of its own. drop() removes it. */
+export async function createTestDatabase(dialect: Dialect): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'smsgw-test-'));
-    databaseUrl = `sqlite:${join(dir, 'gateway.sqlite')}`;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const name = `smsgw_test_${process.pid}_${++counter}`;
-    const admin = await createConnection(MYSQL_ROOT_URL);
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await admin.end();
-    databaseUrl = `${MYSQL_ROOT_URL.replace(/\/$/, '')}/${name}`;
-    cleanup = async () => {
+    return { databaseUrl: `sqlite:${join(dir, 'gateway.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `smsgw_test_${process.pid}_${++counter}`;
+  const admin = await createConnection(MYSQL_ROOT_URL);
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  return {
+    databaseUrl: `${MYSQL_ROOT_URL.replace(/\/$/, '')}/${name}`,
+    drop: async () => {
       const c = await createConnection(MYSQL_ROOT_URL);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
-    };
-  }
+    },
+  };
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const { databaseUrl, drop: cleanup } = await createTestDatabase(options.dialect ?? 'sqlite');
   const adminToken = 'test-admin-token';
   const config = loadConfig({
     PORT: '0',

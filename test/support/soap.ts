@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { get as httpGet } from 'node:http';
 
 export const B64 = (s: string) => Buffer.from(s).toString('base64');
 export const DEMO_AUTH = { username: 'demo', password: B64('demo123') };
@@ -40,4 +41,16 @@ export async function call(url: string, operation: string, params: Record<string
   const res = await post(url, docLiteral(operation, params));
   if (res.status !== 200) throw new Error(`${operation}: HTTP ${res.status} ${res.body}`);
   return returnValue(res.body);
+}
+
+/** A GET with a Host header of our choosing (fetch will not send one), as a caller behind a proxy or DNS name would. */
+export function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { host } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+  });
 }

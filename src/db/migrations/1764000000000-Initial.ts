@@ -15,7 +15,8 @@ export class Initial1764000000000 implements MigrationInterface {
     const ref = (name: string, nullable = false): TableColumnOptions => ({ name, type: idType, isNullable: nullable });
     const int = (name: string, def?: number, nullable = false): TableColumnOptions => ({ name, type: 'integer', isNullable: nullable, default: def });
     const str = (name: string, length: number, nullable = true): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
-    const time = (name: string, nullable = true): TableColumnOptions => ({ name, type: 'datetime', isNullable: nullable });
+    // Millisecond times on MySQL too: leases and retry times are compared at sub-second scale.
+    const time = (name: string, nullable = true): TableColumnOptions => ({ name, type: 'datetime', isNullable: nullable, ...(mysql ? { precision: 3 } : {}) });
     const text = (name: string): TableColumnOptions => ({ name, type: 'text' });
 
     const tables = [
