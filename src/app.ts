@@ -13,13 +13,14 @@ export interface AppParts {
   log: Logger;
   wsdlDir: string;
   adminToken: string;
+  trustProxy: boolean;
   soap: Omit<SoapServiceOptions, 'log'>;
 }
 
 /** The HTTP side: one middleware per legacy face, the admin API, health. */
 export function createApp(parts: AppParts): Koa {
   const app = new Koa();
-  app.proxy = true;
+  app.proxy = parts.trustProxy;
   app.silent = true;
 
   // Last line of defence: whatever escaped a face is logged, and the caller gets a plain fault, never a trace.

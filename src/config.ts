@@ -5,6 +5,8 @@
 export interface Config {
   port: number;
   host: string;
+  /** Believe X-Forwarded-For/-Proto: only behind a proxy that sets them, or IP allow-lists can be bypassed. */
+  trustProxy: boolean;
   /** `sqlite:path/to/file.sqlite` (the default) or `mysql://user:pass@host:port/db`. */
   databaseUrl: string;
   /** Base URL written into published WSDLs; empty means "the host the caller used". */
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
+    trustProxy: env.TRUST_PROXY === 'true',
     databaseUrl,
     publicUrl,
     adminToken: env.ADMIN_TOKEN ?? '',

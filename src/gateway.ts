@@ -43,7 +43,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const simulator = vendors.get('simulator') as SimulatorVendor;
   const dispatcher = new Dispatcher(db, vendors, config, log);
   const app = createApp({
-    core, simulator, log, wsdlDir: WSDL_DIR, adminToken: config.adminToken,
+    core, simulator, log, wsdlDir: WSDL_DIR, adminToken: config.adminToken, trustProxy: config.trustProxy,
     soap: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes },
   });
   const server: Server = await new Promise((resolve, reject) => {

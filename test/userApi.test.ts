@@ -267,6 +267,8 @@ describe('userApi wire tolerance', () => {
     await gw.core.accounts.create('fenced', 'pw');
     await gw.db.getRepository(Account).update({ username: 'fenced' }, { ipAllow: '10.1.1.1' });
     assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'fenced', password: B64('pw') }), 'failure;IP地址不在白名单内');
+    const spoofed = await post(gw.serviceUrl, docLiteral('getRestMoney', { username: 'fenced', password: B64('pw') }), { 'x-forwarded-for': '10.1.1.1' });
+    assert.equal(returnValue(spoofed.body), 'failure;IP地址不在白名单内', 'X-Forwarded-For is not believed unless TRUST_PROXY is set');
     await gw.db.getRepository(Account).update({ username: 'fenced' }, { ipAllow: '10.1.1.1, 127.0.0.1' });
     assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'fenced', password: B64('pw') }), 'memberSmsNum=0;gateSmsNum=0;kaSmsNum=0');
   });
