@@ -1,0 +1,22 @@
+/**
+ * The floor of the sendSms benchmark, run in a process of its own like the gateway: Koa reading
+ * the body as any server must, then sending the fixed success answer. Prints `listening <url>`.
+ */
+import { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import getRawBody from 'raw-body';
+import { ANSWER, PATH } from './request';
+
+const app = new Koa();
+app.use(async (ctx) => {
+  if (ctx.method !== 'POST' || ctx.path !== PATH) {
+    ctx.status = 404;
+    return;
+  }
+  await getRawBody(ctx.req, { length: ctx.get('content-length') || undefined, limit: '2mb' });
+  ctx.type = 'text/xml; charset=utf-8';
+  ctx.body = ANSWER;
+});
+const server = app.listen(0, '127.0.0.1', () => {
+  console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
