@@ -14,6 +14,7 @@ import { SimulatorVendor } from './vendors/simulator';
 import { Vendor } from './vendors/types';
 
 export const WSDL_DIR = join(__dirname, '..', 'wsdl');
+const SHUTDOWN_GRACE_MS = 10_000;
 export const DEMO = { username: 'demo', password: 'demo123', balance: 100000 } as const;
 
 export interface RunningGateway {
@@ -58,9 +59,13 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   return {
     url, db, core, simulator, dispatcher, log,
     async stop() {
+      // Requests in flight finish and get their answer (a caller cut off after its commit would
+      // send again); only connections still busy after the grace period are cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
+      clearTimeout(grace);
       await dispatcher.stop();
       for (const vendor of vendors.values()) await vendor.stop?.();
       await db.destroy();
