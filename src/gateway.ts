@@ -1,6 +1,5 @@
 import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Account } from '../entities';
 import { createApp } from './app';
@@ -9,11 +8,11 @@ import { Core, createCore } from './core';
 import { openDatabase } from './db/datasource';
 import { Dispatcher } from './dispatch/dispatcher';
 import { createLogger, Logger } from './logger';
+import { WSDL_DIR } from './paths';
 import { createVendors } from './vendors';
 import { SimulatorVendor } from './vendors/simulator';
 import { Vendor } from './vendors/types';
 
-export const WSDL_DIR = join(__dirname, '..', 'wsdl');
 const SHUTDOWN_GRACE_MS = 10_000;
 export const DEMO = { username: 'demo', password: 'demo123', balance: 100000 } as const;
 

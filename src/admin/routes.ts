@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { isPool, Pool } from '../core/accounts';
 import { Core } from '../core';
+import { Failure } from '../core/failures';
 import { SimulatorVendor } from '../vendors/simulator';
 
 /**
@@ -43,6 +44,7 @@ export function adminRoutes(core: Core, simulator: SimulatorVendor, token: strin
 
     if (ctx.path === '/admin/accounts') {
       if (!str('username') || !str('password')) return bad(ctx, 'username and password are required');
+      if (await core.accounts.find(str('username'))) return bad(ctx, 'an account with this username exists', 409);
       const balances = (body.balances ?? {}) as Partial<Record<Pool, number>>;
       const account = await core.accounts.create(str('username'), str('password'), balances);
       ctx.status = 201;
@@ -53,8 +55,12 @@ export function adminRoutes(core: Core, simulator: SimulatorVendor, token: strin
       if (!isPool(pool) || !Number.isInteger(amount) || amount === 0) return bad(ctx, 'pool must be 0, 1 or 2 and amount a non-zero whole number');
       const account = await core.accounts.find(decodeURIComponent(topup[1]!));
       if (!account) return bad(ctx, 'no such account', 404);
-      const remaining = await core.accounts.adjust(account.id, pool, amount, 'topup', 'admin', null, str('notes') || null);
-      ctx.body = { pool, remaining };
+      try {
+        ctx.body = { pool, remaining: await core.accounts.adjust(account.id, pool, amount, 'topup', 'admin', null, str('notes') || null) };
+      } catch (err) {
+        if (err instanceof Failure) return bad(ctx, err.message, 409);
+        throw err;
+      }
     } else if (ctx.path === '/admin/simulator/replies') {
       if (!str('mobile') || !str('content')) return bad(ctx, 'mobile and content are required');
       const reply = await simulator.injectReply(str('mobile'), str('content'), str('username') || undefined);

@@ -1,0 +1,89 @@
+/** The operator's tools: the admin HTTP API and the smsgw command line, and configuration errors. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BalanceLedger } from '../entities';
+import { openDatabase } from '../src/db/datasource';
+import { createCore } from '../src/core';
+import { startTestGateway, TestGateway } from './support/gateway';
+import { B64, call } from './support/soap';
+
+describe('admin API', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(async () => {
+    await gw?.stop();
+  });
+
+  const admin = async (path: string, body: unknown, token = gw.adminToken) => {
+    const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  test('refuses a missing or wrong token', async () => {
+    assert.equal((await admin('/admin/accounts', { username: 'x', password: 'y' }, 'wrong')).status, 401);
+    assert.equal((await fetch(`${gw.url}/admin/accounts`, { method: 'POST' })).status, 401);
+  });
+
+  test('creates an account, tops it up, and the account can send', async () => {
+    assert.deepEqual((await admin('/admin/accounts', { username: 'acme', password: 'acme-pass', balances: { 1: 5 } })).status, 201);
+    assert.deepEqual(await admin('/admin/accounts/acme/topup', { pool: 1, amount: 10 }), { status: 200, body: { pool: 1, remaining: 15 } });
+    assert.equal((await admin('/admin/accounts/acme/topup', { pool: 7, amount: 10 })).status, 400);
+    assert.equal((await admin('/admin/accounts/nobody/topup', { pool: 1, amount: 10 })).status, 404);
+    assert.deepEqual(await admin('/admin/accounts/acme/topup', { pool: 1, amount: -16 }), { status: 409, body: { error: '余额不足' } });
+    assert.equal((await admin('/admin/accounts', { username: 'acme', password: 'other' })).status, 409);
+    const auth = { username: 'acme', password: B64('acme-pass') };
+    assert.equal(await call(gw.serviceUrl, 'getRestMoney', auth), 'memberSmsNum=0;gateSmsNum=15;kaSmsNum=0');
+    assert.match(await call(gw.serviceUrl, 'sendSms', { ...auth, smstype: 1, content: 'hi', mobile: '13800138000', isLongSms: 0 }), /^success;/);
+    const { id } = await gw.account('acme');
+    const ledger = await gw.db.getRepository(BalanceLedger).find({ where: { accountId: id }, order: { id: 'ASC' } });
+    assert.deepEqual(ledger.map((l) => [l.business, l.original, l.amount, l.remaining]), [['topup', 0, 5, 5], ['topup', 5, 10, 15], ['send', 15, -1, 14]]);
+  });
+
+  test('injects a simulator reply for getRecvSMS', async () => {
+    assert.equal((await admin('/admin/simulator/replies', { mobile: '13800138000', content: '你谁啊?', username: 'acme' })).status, 201);
+    assert.equal((await admin('/admin/simulator/replies', { mobile: '13700000000', content: 'x' })).status, 404, 'nobody ever sent to that number');
+    assert.match(await call(gw.serviceUrl, 'getRecvSMS', { username: 'acme', password: B64('acme-pass') }), /<receiver>acme<\/receiver><content>xOPLrbChPw==<\/content>/);
+  });
+});
+
+describe('smsgw command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smsgw-cli-'));
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.sqlite')}`, LOG_LEVEL: 'silent' };
+  const smsgw = (args: string[], extraEnv: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: join(__dirname, '..'), env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('migrate, account:create, account:topup, reply:inject', async () => {
+    assert.match(smsgw(['migrate']).stdout, /migrations applied: Initial1764000000000/);
+    assert.match(smsgw(['account:create', 'ops', 'secret', '100']).stdout, /account ops created with 100 messages in each pool/);
+    assert.match(smsgw(['account:topup', 'ops', '2', '-30']).stdout, /remaining: 70/);
+    assert.match(smsgw(['reply:inject', '13800138000', '收到', 'ops']).stdout, /reply queued for ops/);
+    const db = await openDatabase(env.DATABASE_URL);
+    try {
+      const core = createCore(db, 0);
+      const account = await core.accounts.authenticate('ops', 'secret');
+      assert.deepEqual([account.balanceCard, account.balanceGateway, account.balanceMember], [100, 100, 70]);
+      assert.deepEqual((await core.replies.fetch(account.id)).map((r) => r.content), ['收到']);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('usage and configuration errors are plain messages with an exit code', () => {
+    const usage = smsgw(['frobnicate']);
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /smsgw serve/);
+    const bad = smsgw(['migrate'], { PORT: 'eighty' });
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr.trim(), 'configuration error: PORT must be a whole number from 0 to 65535, got "eighty"');
+    const badDb = smsgw(['migrate'], { DATABASE_URL: 'postgres://x' });
+    assert.equal(badDb.status, 2);
+    assert.match(badDb.stderr, /configuration error: DATABASE_URL must start with sqlite: or mysql:\/\//);
+  });
+});
