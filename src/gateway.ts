@@ -67,7 +67,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       clearTimeout(grace);
       await dispatcher.stop();
       for (const vendor of vendors.values()) await vendor.stop?.();
-      await db.destroy();
+      if (db.isInitialized) await db.destroy();
     },
   };
 }

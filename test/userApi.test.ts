@@ -260,6 +260,18 @@ describe('userApi wire tolerance', () => {
     assert.deepEqual(seen.sort(), mobiles.sort());
   });
 
+  test('when the gateway itself fails the caller gets the legacy "try later", not a fault', async () => {
+    const broken = await startTestGateway();
+    try {
+      await broken.db.destroy();
+      const res = await post(broken.serviceUrl, docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }));
+      assert.equal(res.status, 200);
+      assert.equal(returnValue(res.body), 'failure;系统繁忙,请稍后再试');
+    } finally {
+      await broken.stop();
+    }
+  });
+
   test('a disabled account and an IP allow-list refuse in the legacy format', async () => {
     await gw.core.accounts.create('locked', 'pw');
     await gw.db.getRepository(Account).update({ username: 'locked' }, { enabled: 0 });

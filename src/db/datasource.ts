@@ -36,10 +36,6 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   };
 }
 
-export function isMysql(db: DataSource): boolean {
-  return db.options.type === 'mysql';
-}
-
 export async function openDatabase(databaseUrl: string, runMigrations = true): Promise<DataSource> {
   const db = new DataSource(dataSourceOptions(databaseUrl));
   await db.initialize();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { Account } from '../../entities';
 import { balanceOf, isPool } from '../core/accounts';
-import { Failure } from '../core/failures';
+import { Failure, FailureMessages } from '../core/failures';
 import { javaTimestamp } from '../core/legacyTime';
 import { Core } from '../core';
 import { CallContext, SoapServiceDefinition } from '../soap/service';
@@ -31,6 +31,7 @@ export function userApiService(core: Core, wsdlDir: string): SoapServiceDefiniti
   return {
     path: '/services/userApi',
     wsdlFile: join(wsdlDir, 'userApi.wsdl'),
+    internalErrorAnswer: `failure;${FailureMessages.internal}`,
     operations: {
       sendSms: {
         params: [...CREDENTIALS, 'smstype', 'content', 'mobile', 'isLongSms'],

@@ -23,6 +23,11 @@ export interface SoapServiceDefinition {
   path: string;
   wsdlFile: string;
   operations: Record<string, SoapOperation>;
+  /**
+   * What a legacy caller gets when the gateway itself fails (database down…): the contract's own
+   * "try later" answer, which its code already handles, rather than a fault its stub throws on.
+   */
+  internalErrorAnswer: string;
 }
 
 export interface SoapServiceOptions {
@@ -91,7 +96,7 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
       answer = await found.op.handle(mapArguments(found.op.params, call), { ip: ctx.ip });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
-      return fault(500, call.version, false, 'internal error; the request was not carried out');
+      answer = def.internalErrorAnswer;
     }
     ctx.status = 200;
     ctx.type = soapContentType(call.version);

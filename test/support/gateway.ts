@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { IsNull } from 'typeorm';
 import { Account, Report } from '../../entities';
 import { loadConfig } from '../../src/config';
 import { RunningGateway, startGateway } from '../../src/gateway';
@@ -97,9 +96,4 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await cleanup();
     },
   };
-}
-
-/** Reports not yet handed out, for assertions that the fetch-once queue drained. */
-export async function unfetchedReports(gw: TestGateway): Promise<number> {
-  return gw.db.getRepository(Report).countBy({ fetchToken: IsNull() });
 }
