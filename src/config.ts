@@ -21,6 +21,8 @@ export interface Config {
   /** Vendors of the default route, in failover order. */
   vendors: string[];
   simulator: { delayMs: number; successRatio: number };
+  /** How long a vendor may take to report before the caller is told "unknown" (status 2). */
+  reportTimeoutMs: number;
   dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; retryBaseMs: number };
   logLevel: string;
 }
@@ -69,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       delayMs: int(env, 'SIMULATOR_DELAY_MS', 2000, 0, 3_600_000),
       successRatio: ratio(env, 'SIMULATOR_SUCCESS_RATIO', 0.95),
     },
+    reportTimeoutMs: int(env, 'REPORT_TIMEOUT_MS', 72 * 3600_000, 100, 30 * 24 * 3600_000),
     dispatch: {
       intervalMs: int(env, 'DISPATCH_INTERVAL_MS', 200, 10, 60_000),
       batchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 5000),

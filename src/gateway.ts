@@ -53,6 +53,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   dispatcher.start();
+  const sweepOverdueReports = setInterval(() => {
+    core.reports.expireOverdue(new Date(Date.now() - config.reportTimeoutMs)).catch((err) => log.error({ err }, 'report timeout sweep failed'));
+  }, Math.min(60_000, config.reportTimeoutMs));
   log.info({ url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), vendors: config.vendors }, `gateway listening; userApi WSDL at ${url}/services/userApi?wsdl`);
 
   return {
@@ -65,6 +68,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(grace);
+      clearInterval(sweepOverdueReports);
       await dispatcher.stop();
       for (const vendor of vendors.values()) await vendor.stop?.();
       if (db.isInitialized) await db.destroy();

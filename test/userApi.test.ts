@@ -272,6 +272,24 @@ describe('userApi wire tolerance', () => {
     }
   });
 
+  test('a message the vendor never reports on is reported unknown (2) once, and a late report still counts', async () => {
+    const silent = await startTestGateway({ simulator: { delayMs: 3_600_000 }, env: { REPORT_TIMEOUT_MS: '300' } });
+    try {
+      const sent = await call(silent.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 });
+      await silent.waitForReports(1);
+      const batchId = sent.split(';')[1];
+      assert.match(await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH), new RegExp(`<smslogid>${batchId}</smslogid><status>2</status>`));
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH), '<?xml version="1.0" encoding="utf-8"?><smsreport></smsreport>', 'told once');
+      const row = await silent.db.getRepository(Send).findOneByOrFail({ batchId });
+      assert.deepEqual([row.STATUS, row.reportStatus], [SendStatus.submitted, 'TIMEOUT']);
+      assert.equal(await silent.core.reports.record({ vendor: 'simulator', vendorMsgId: row.vendorMsgId!, mobile: row.infoto, outcome: 'delivered', code: 'DELIVRD', at: new Date() }), true);
+      assert.match(await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH), new RegExp(`<smslogid>${batchId}</smslogid><status>1</status>`));
+    } finally {
+      await silent.stop();
+    }
+  });
+
   test('a disabled account and an IP allow-list refuse in the legacy format', async () => {
     await gw.core.accounts.create('locked', 'pw');
     await gw.db.getRepository(Account).update({ username: 'locked' }, { enabled: 0 });

@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
-import { Account, Report, Send, SendStatus } from '../../entities';
+import { Account, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { chargeInTransaction, Pool } from './accounts';
 import { BatchIdGenerator } from './batchId';
 import { Failure } from './failures';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
-import { ReportStatus } from './reports';
+import { queueReport, ReportStatus } from './reports';
 
 /** Longest text accepted: 15 parts of a concatenated message, far beyond what carriers deliver reliably. */
 export const MAX_CONTENT_CHARS = 15 * 67;
@@ -88,11 +88,9 @@ export class Sending {
       for (const mobile of recipients.invalid) {
         const inserted = await m.createQueryBuilder().insert().into(Send)
           .values(row(mobile.slice(0, 32), SendStatus.failed, 0, 'invalid mobile number')).execute();
-        const sendId = Number(inserted.identifiers[0]?.ID ?? inserted.raw?.insertId ?? inserted.raw);
-        await m.getRepository(Report).insert({
-          accountId: req.account.id, sendId, batchId, mobile: mobile.slice(0, 32), status: ReportStatus.failed,
-          code: 'INVALID', sendTime: now, reportTime: now, fetchToken: null, fetchedAt: null,
-        });
+        const ID = Number(inserted.identifiers[0]?.ID ?? inserted.raw?.insertId ?? inserted.raw);
+        const reported = { ID, accountId: req.account.id, batchId, infoto: mobile.slice(0, 32), Createtime: now, submittedAt: null };
+        await queueReport(m, reported, ReportStatus.failed, 'INVALID', now);
       }
     });
     return {

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
-import { Account, Report, Send, SendStatus } from '../../entities';
+import { Account, Send, SendStatus } from '../../entities';
 import { Config } from '../config';
 import { chargeInTransaction, isPool } from '../core/accounts';
-import { ReportStatus } from '../core/reports';
+import { queueReport, ReportStatus } from '../core/reports';
 import { inTransaction } from '../db/transaction';
 import { Logger } from '../logger';
 import { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
@@ -124,19 +124,16 @@ export class Dispatcher {
             STATUS: SendStatus.failed, attempts, claimOwner: null, leaseUntil: null, vendor: vendor.name,
             lastError: outcome.error.slice(0, 255), reportStatus: 'FAILED', reportTime: now,
           });
-          if ((updated.affected ?? 0) === 1 && row.accountId !== null) await this.refundAndReport(m, row, now, outcome.error);
+          if ((updated.affected ?? 0) === 1) await this.refundAndReport(m, row, now, outcome.error);
         }
       }
     });
   }
 
   private async refundAndReport(m: import('typeorm').EntityManager, row: Send, now: Date, error: string): Promise<void> {
-    if (row.charged > 0 && row.msgType !== null && isPool(row.msgType)) {
-      await chargeInTransaction(m, row.accountId!, row.msgType, -row.charged, 'refund', 'dispatcher', row.batchId, `${row.infoto}: ${error}`.slice(0, 255));
+    if (row.accountId !== null && row.charged > 0 && row.msgType !== null && isPool(row.msgType)) {
+      await chargeInTransaction(m, row.accountId, row.msgType, -row.charged, 'refund', 'dispatcher', row.batchId, `${row.infoto}: ${error}`.slice(0, 255));
     }
-    await m.getRepository(Report).insert({
-      accountId: row.accountId!, sendId: row.ID, batchId: row.batchId, mobile: row.infoto, status: ReportStatus.failed,
-      code: 'FAILED', sendTime: row.Createtime, reportTime: now, fetchToken: null, fetchedAt: null,
-    });
+    await queueReport(m, row, ReportStatus.failed, 'FAILED', now);
   }
 }
