@@ -14,6 +14,8 @@ export interface AppParts {
   wsdlDir: string;
   adminToken: string;
   trustProxy: boolean;
+  /** Throws when the node cannot serve (its database is unreachable), so a load balancer stops sending to it. */
+  checkHealth(): Promise<void>;
   soap: Omit<SoapServiceOptions, 'log'>;
 }
 
@@ -40,7 +42,13 @@ export function createApp(parts: AppParts): Koa {
   });
   app.use(async (ctx, next) => {
     if (ctx.path !== '/healthz') return next();
-    ctx.body = { status: 'ok' };
+    try {
+      await parts.checkHealth();
+      ctx.body = { status: 'ok' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', reason: 'database unreachable' };
+    }
   });
   app.use(soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }));
   app.use(adminRoutes(parts.core, parts.simulator, parts.adminToken));

@@ -44,6 +44,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const dispatcher = new Dispatcher(db, vendors, config, log);
   const app = createApp({
     core, simulator, log, wsdlDir: WSDL_DIR, adminToken: config.adminToken, trustProxy: config.trustProxy,
+    checkHealth: async () => {
+      await db.query('SELECT 1');
+    },
     soap: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes },
   });
   const server: Server = await new Promise((resolve, reject) => {

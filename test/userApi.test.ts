@@ -263,7 +263,9 @@ describe('userApi wire tolerance', () => {
   test('when the gateway itself fails the caller gets the legacy "try later", not a fault', async () => {
     const broken = await startTestGateway();
     try {
+      assert.equal((await fetch(`${broken.url}/healthz`)).status, 200);
       await broken.db.destroy();
+      assert.deepEqual(await (await fetch(`${broken.url}/healthz`)).json(), { status: 'unavailable', reason: 'database unreachable' });
       const res = await post(broken.serviceUrl, docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }));
       assert.equal(res.status, 200);
       assert.equal(returnValue(res.body), 'failure;系统繁忙,请稍后再试');
