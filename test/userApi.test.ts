@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Account, BalanceLedger, Report, Send, SendStatus } from '../entities';
+import { inTransaction } from '../src/db/transaction';
 import { DIALECTS, startTestGateway, TestGateway } from './support/gateway';
 import { B64, call, DEMO_AUTH, docLiteral, gbk, getWithHost, post, returnValue } from './support/soap';
 
@@ -308,4 +309,37 @@ describe('userApi wire tolerance', () => {
 
 test('GBK helper sanity: the seed example decodes to 你谁啊?', () => {
   assert.equal(iconv.decode(Buffer.from('xOPLrbChPw==', 'base64'), 'gbk'), '你谁啊?');
+});
+
+test('on SQLite, writes never ride along in another caller\'s transaction that rolls back', async () => {
+  // SQLite gives TypeORM one connection: a write issued while another caller's transaction is
+  // open would join it, and that transaction's rollback would silently take the write with it.
+  const gw = await startTestGateway();
+  try {
+    const demo = await gw.account();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const doomed = inTransaction(gw.db, async (m) => {
+      await m.query('SELECT 1');
+      entered();
+      await held;
+      throw new Error('rolled back');
+    });
+    await inside;
+    const writes = Promise.all([
+      gw.injectReply({ mobile: '13800138000', content: '回复', username: 'demo' }),
+      gw.core.accounts.create('newcomer', 'pw', { 1: 5 }),
+      gw.core.reports.fetch(demo.id),
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await assert.rejects(doomed, /rolled back/);
+    await writes;
+    assert.match(await call(gw.serviceUrl, 'getRecvSMS', DEMO_AUTH), /<content>u9i4tA==<\/content>/, 'the reply was kept');
+    assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'newcomer', password: B64('pw') }), 'memberSmsNum=0;gateSmsNum=5;kaSmsNum=0');
+  } finally {
+    await gw.stop();
+  }
 });

@@ -47,8 +47,7 @@ export class Accounts {
   }
 
   async create(username: string, password: string, balances: Partial<Record<Pool, number>> = {}): Promise<Account> {
-    const repo = this.db.getRepository(Account);
-    const account = repo.create({
+    const account = this.db.getRepository(Account).create({
       username,
       passwordHash: await hashPassword(password),
       balanceCard: 0,
@@ -57,17 +56,14 @@ export class Accounts {
       enabled: 1,
       createdAt: new Date(),
     });
-    await repo.insert(account);
-    for (const pool of [0, 1, 2] as Pool[]) {
-      const amount = balances[pool];
-      if (amount) await this.adjust(account.id, pool, amount, 'topup', 'admin', null, 'initial balance');
-    }
-    return repo.findOneByOrFail({ id: account.id });
-  }
-
-  async setPassword(username: string, password: string): Promise<boolean> {
-    const result = await this.db.getRepository(Account).update({ username }, { passwordHash: await hashPassword(password) });
-    return (result.affected ?? 0) > 0;
+    return inTransaction(this.db, async (m) => {
+      await m.getRepository(Account).insert(account);
+      for (const pool of [0, 1, 2] as Pool[]) {
+        const amount = balances[pool];
+        if (amount) await chargeInTransaction(m, account.id, pool, -amount, 'topup', 'admin', null, 'initial balance');
+      }
+      return m.getRepository(Account).findOneByOrFail({ id: account.id });
+    });
   }
 
   /** Moves a pool's balance up (top-up, refund) or down and writes the ledger line, in one transaction. */

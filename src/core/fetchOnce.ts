@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityTarget, In, IsNull, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityTarget, FindOptionsWhere, In, IsNull, ObjectLiteral } from 'typeorm';
+import { inTransaction } from '../db/transaction';
 
 /** How many reports or replies one legacy poll hands out; the rest wait for the next poll. */
 export const FETCH_LIMIT = 500;
@@ -12,11 +13,13 @@ export const FETCH_LIMIT = 500;
 export async function fetchOnce<T extends ObjectLiteral & { id: number }>(
   db: DataSource, entity: EntityTarget<T>, accountId: number, limit = FETCH_LIMIT,
 ): Promise<T[]> {
-  const repo = db.getRepository(entity);
-  const where = { accountId, fetchToken: IsNull() } as unknown as import('typeorm').FindOptionsWhere<T>;
-  const candidates = await repo.find({ select: { id: true } as never, where, order: { id: 'ASC' } as never, take: limit });
-  if (candidates.length === 0) return [];
-  const token = randomUUID();
-  await repo.update({ id: In(candidates.map((c) => c.id)), fetchToken: IsNull() } as never, { fetchToken: token, fetchedAt: new Date() } as never);
-  return repo.find({ where: { fetchToken: token } as never, order: { id: 'ASC' } as never });
+  return inTransaction(db, async (m) => {
+    const repo = m.getRepository(entity);
+    const where = { accountId, fetchToken: IsNull() } as unknown as FindOptionsWhere<T>;
+    const candidates = await repo.find({ select: { id: true } as never, where, order: { id: 'ASC' } as never, take: limit });
+    if (candidates.length === 0) return [];
+    const token = randomUUID();
+    await repo.update({ id: In(candidates.map((c) => c.id)), fetchToken: IsNull() } as never, { fetchToken: token, fetchedAt: new Date() } as never);
+    return repo.find({ where: { fetchToken: token } as never, order: { id: 'ASC' } as never });
+  });
 }

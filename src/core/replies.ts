@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Account, Reply, Send } from '../../entities';
+import { inTransaction } from '../db/transaction';
 import { fetchOnce } from './fetchOnce';
 
 /** An inbound message as every vendor adapter normalizes it. */
@@ -21,12 +22,11 @@ export class Replies {
   async record(reply: InboundReply): Promise<Reply | null> {
     const account = await this.findAccount(reply);
     if (!account) return null;
-    const repo = this.db.getRepository(Reply);
-    const row = repo.create({
+    const row = this.db.getRepository(Reply).create({
       accountId: account.id, mobile: reply.mobile, receiver: account.username, content: reply.content,
       extNo: reply.extNo ?? null, vendor: reply.vendor, receivedAt: reply.at, fetchToken: null, fetchedAt: null,
     });
-    await repo.insert(row);
+    await inTransaction(this.db, (m) => m.getRepository(Reply).insert(row));
     return row;
   }
 

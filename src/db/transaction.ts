@@ -1,9 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
 
 /**
- * Runs fn in a transaction. SQLite has one writer and TypeORM drives it through one connection,
- * so transactions are queued in-process instead of colliding on that connection; MySQL runs
- * them concurrently on its pool and relies on row locks.
+ * Runs fn in a transaction. Every write of the gateway goes through here.
+ * SQLite: TypeORM drives it through one connection, so transactions are queued in-process, and
+ * a write issued outside this queue while a transaction is open would join that transaction and
+ * vanish with its rollback. MySQL runs transactions concurrently on its pool, on row locks.
  */
 const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
