@@ -9,11 +9,32 @@ import { DataSource, EntityManager } from 'typeorm';
 const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
 export function inTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
-  if (db.options.type === 'mysql') return db.transaction(fn);
+  if (db.options.type === 'mysql') return mysqlTransaction(db, fn);
   const previous = sqliteQueues.get(db) ?? Promise.resolve();
   const run = previous.then(() => db.transaction(fn));
   sqliteQueues.set(db, run.catch(() => undefined));
   return run;
+}
+
+/**
+ * InnoDB's ways of saying "this transaction was rolled back for another one": the standard remedy
+ * is to run it again. It matters most after a vendor accepted a batch: if recording that failed for
+ * good, the rows would be sent a second time when their lease ran out.
+ */
+const RETRYABLE_MYSQL_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+const MYSQL_TRANSACTION_ATTEMPTS = 4;
+
+async function mysqlTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      const e = err as { code?: string; driverError?: { code?: string } };
+      const code = e.driverError?.code ?? e.code ?? '';
+      if (!RETRYABLE_MYSQL_ERRORS.has(code) || attempt >= MYSQL_TRANSACTION_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
+    }
+  }
 }
 
 /** A Date as the driver stores it, for raw SQL: SQLite keeps UTC text, mysql2 converts Dates itself. */
