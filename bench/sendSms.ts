@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   const config = loadConfig(env);
   // The demo account, made here with enough balance that the run cannot hit 余额不足 mid-way.
   const db = await openDatabase(config.databaseUrl);
-  await createCore(db, 0).accounts.create(DEMO.username, DEMO.password, { 1: 10_000_000 });
+  await createCore(db).accounts.create(DEMO.username, DEMO.password, { 1: 10_000_000 });
   const gateway = await startServer(['src/cli.ts', 'serve'], env);
   const baseline = await startServer(['bench/baseline.ts'], { PATH: process.env.PATH });
   try {

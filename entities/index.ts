@@ -1,9 +1,10 @@
 import { Account } from './Account';
 import { BalanceLedger } from './BalanceLedger';
+import { Batch } from './Batch';
 import { Reply } from './Reply';
 import { Report } from './Report';
 import { Send } from './Send';
 
-export { Account, BalanceLedger, Reply, Report, Send };
+export { Account, BalanceLedger, Batch, Reply, Report, Send };
 export { SendStatus } from './Send';
-export const entities = [Send, Account, BalanceLedger, Report, Reply];
+export const entities = [Send, Batch, Account, BalanceLedger, Report, Reply];

@@ -14,12 +14,12 @@ const USAGE = `smsgw — the legacy SMS web-service gateway
   smsgw reply:inject MOBILE CONTENT [USER]      queue an inbound reply as if the simulator vendor received it
 
 Configuration comes from the environment: PORT, DATABASE_URL, PUBLIC_URL, ADMIN_TOKEN, VENDORS,
-SIMULATOR_DELAY_MS, SIMULATOR_SUCCESS_RATIO, NODE_ID, … (see README.md).`;
+SIMULATOR_DELAY_MS, SIMULATOR_SUCCESS_RATIO, … (see README.md).`;
 
 async function withCore<T>(config: Config, fn: (core: ReturnType<typeof createCore>) => Promise<T>): Promise<T> {
   const db = await openDatabase(config.databaseUrl);
   try {
-    return await fn(createCore(db, config.nodeId));
+    return await fn(createCore(db));
   } finally {
     await db.destroy();
   }

@@ -13,8 +13,6 @@ export interface Config {
   publicUrl: string;
   /** Bearer token of the admin API; empty disables the admin API. */
   adminToken: string;
-  /** Two digits that make batch ids unique across gateway nodes sharing one database. */
-  nodeId: number;
   maxBodyBytes: number;
   /** Create the demo account on an empty database (default: on SQLite only). */
   demoAccount: boolean;
@@ -62,7 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     publicUrl,
     adminToken: env.ADMIN_TOKEN ?? '',
-    nodeId: int(env, 'NODE_ID', 0, 0, 99),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     // Only the embedded default gets a demo account unless asked: a production MySQL must not.
     demoAccount: env.DEMO_ACCOUNT ? env.DEMO_ACCOUNT === 'true' : databaseUrl.startsWith('sqlite:'),

@@ -33,7 +33,7 @@ export interface RunningGateway {
  */
 export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningGateway> {
   const db = await openDatabase(config.databaseUrl);
-  const core = createCore(db, config.nodeId);
+  const core = createCore(db);
   if (config.demoAccount) await ensureDemoAccount(db, core, log);
 
   const vendors: Map<string, Vendor> = createVendors(config, {

@@ -66,7 +66,7 @@ describe('smsgw command line', () => {
     assert.match(smsgw(['reply:inject', '13800138000', '收到', 'ops']).stdout, /reply queued for ops/);
     const db = await openDatabase(env.DATABASE_URL);
     try {
-      const core = createCore(db, 0);
+      const core = createCore(db);
       const account = await core.accounts.authenticate('ops', 'secret');
       assert.deepEqual([account.balanceCard, account.balanceGateway, account.balanceMember], [100, 100, 70]);
       assert.deepEqual((await core.replies.fetch(account.id)).map((r) => r.content), ['收到']);

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
 import { Accounts } from './accounts';
-import { BatchIdGenerator } from './batchId';
 import { Replies } from './replies';
 import { Reports } from './reports';
 import { Sending } from './sending';
@@ -13,10 +12,10 @@ export interface Core {
   replies: Replies;
 }
 
-export function createCore(db: DataSource, nodeId: number): Core {
+export function createCore(db: DataSource): Core {
   return {
     accounts: new Accounts(db),
-    sending: new Sending(db, new BatchIdGenerator(nodeId)),
+    sending: new Sending(db),
     reports: new Reports(db),
     replies: new Replies(db),
   };

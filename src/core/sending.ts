@@ -1,8 +1,8 @@
-import { DataSource } from 'typeorm';
-import { Account, Send, SendStatus } from '../../entities';
+import { DataSource, InsertResult } from 'typeorm';
+import { Account, Batch, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { chargeInTransaction, Pool } from './accounts';
-import { BatchIdGenerator } from './batchId';
+import { batchIdFor } from './batchId';
 import { Failure } from './failures';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
@@ -12,6 +12,11 @@ import { queueReport, ReportStatus } from './reports';
 export const MAX_CONTENT_CHARS = 15 * 67;
 /** Rows a single INSERT carries: well under SQLite's 32,766 bound parameters at ~30 columns a row. */
 const INSERT_CHUNK = 300;
+
+/** The generated id of a one-row INSERT, whichever driver ran it. */
+function insertedId(result: InsertResult, column: string): number {
+  return Number(result.identifiers[0]?.[column]);
+}
 
 export interface SmsRequest {
   account: Account;
@@ -41,7 +46,7 @@ export interface SmsAccepted {
  * uncharged rows with a failure report, so the caller sees them in its reports.
  */
 export class Sending {
-  constructor(private readonly db: DataSource, private readonly batchIds: BatchIdGenerator) {}
+  constructor(private readonly db: DataSource) {}
 
   async submit(req: SmsRequest): Promise<SmsAccepted> {
     if (!req.content || req.content.trim() === '') throw new Failure('emptyContent');
@@ -53,9 +58,8 @@ export class Sending {
 
     const segments = segmentCount(req.content, req.isLong);
     const cost = segments * recipients.valid.length;
-    const batchId = this.batchIds.next();
     const now = new Date();
-    const row = (mobile: string, status: number, charged: number, lastError: string | null): Partial<Send> => ({
+    const row = (batchId: string, mobile: string, status: number, charged: number, lastError: string | null): Partial<Send> => ({
       Createtime: now,
       hostname: req.hostname,
       infotype: 8,
@@ -78,20 +82,25 @@ export class Sending {
       lastError,
     });
 
-    await inTransaction(this.db, async (m) => {
+    const batchId = await inTransaction(this.db, async (m) => {
+      const inserted = await m.getRepository(Batch).insert({
+        accountId: req.account.id, createdAt: now, recipients: recipients.valid.length, segments, cost,
+      });
+      const batchId = batchIdFor(now, insertedId(inserted, 'id'));
       const notes = `${recipients.valid.length} numbers × ${segments} segments`;
       await chargeInTransaction(m, req.account.id, req.pool, cost, 'send', req.account.username, batchId, notes);
-      const rows = recipients.valid.map((mobile) => row(mobile, SendStatus.waiting, segments, null));
+      const rows = recipients.valid.map((mobile) => row(batchId, mobile, SendStatus.waiting, segments, null));
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await m.createQueryBuilder().insert().into(Send).values(rows.slice(i, i + INSERT_CHUNK)).updateEntity(false).execute();
       }
       for (const mobile of recipients.invalid) {
         const inserted = await m.createQueryBuilder().insert().into(Send)
-          .values(row(mobile.slice(0, 32), SendStatus.failed, 0, 'invalid mobile number')).execute();
-        const ID = Number(inserted.identifiers[0]?.ID ?? inserted.raw?.insertId ?? inserted.raw);
+          .values(row(batchId, mobile.slice(0, 32), SendStatus.failed, 0, 'invalid mobile number')).execute();
+        const ID = insertedId(inserted, 'ID');
         const reported = { ID, accountId: req.account.id, batchId, infoto: mobile.slice(0, 32), Createtime: now, submittedAt: null };
         await queueReport(m, reported, ReportStatus.failed, 'INVALID', now);
       }
+      return batchId;
     });
     return {
       batchId,

@@ -11,9 +11,29 @@ const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 export function inTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
   if (db.options.type === 'mysql') return mysqlTransaction(db, fn);
   const previous = sqliteQueues.get(db) ?? Promise.resolve();
-  const run = previous.then(() => db.transaction(fn));
+  const run = previous.then(() => sqliteTransaction(db, fn));
   sqliteQueues.set(db, run.catch(() => undefined));
   return run;
+}
+
+/**
+ * BEGIN IMMEDIATE takes the write lock at the start, so a second process on the same file (the
+ * CLI beside a running gateway) waits for it under busy_timeout; TypeORM's deferred BEGIN would
+ * fail at once with "database is locked" when its read snapshot went stale before the first write.
+ */
+async function sqliteTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  const runner = db.createQueryRunner();
+  await runner.query('BEGIN IMMEDIATE');
+  try {
+    const result = await fn(runner.manager);
+    await runner.query('COMMIT');
+    return result;
+  } catch (err) {
+    await runner.query('ROLLBACK');
+    throw err;
+  } finally {
+    await runner.release();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchIdGenerator } from '../../src/core/batchId';
+import { batchIdFor } from '../../src/core/batchId';
 import { javaTimestamp } from '../../src/core/legacyTime';
 import { normalizeMobile, parseRecipients } from '../../src/core/numbers';
 import { hashPassword, verifyPassword, VerifiedPasswordCache } from '../../src/core/passwords';
@@ -42,17 +42,11 @@ test('segments: 70 characters a message; a long message 67 a part, ordinary ones
   assert.equal(segmentCount('😀'.repeat(36), false), 2);
 });
 
-test('batch ids are 20 digits, unique, and move to the next second when a second is used up', () => {
-  const at = new Date(2026, 10, 24, 8, 30, 15).getTime();
-  const gen = new BatchIdGenerator(7, () => at);
-  const first = gen.next();
-  assert.equal(first, '20261124083015070000');
-  const ids = new Set([first]);
-  for (let i = 1; i < 10001; i++) ids.add(gen.next());
-  assert.equal(ids.size, 10001);
-  assert.equal([...ids].at(-1), '20261124083016070000');
-  assert.ok([...ids].every((id) => /^\d{20}$/.test(id)));
-  assert.throws(() => new BatchIdGenerator(100));
+test('batch ids are 20 digits: the acceptance second and six digits of the batch row id', () => {
+  const at = new Date(2026, 10, 24, 8, 30, 15, 999);
+  assert.equal(batchIdFor(at, 7), '20261124083015000007');
+  assert.equal(batchIdFor(at, 123456789), '20261124083015456789');
+  assert.equal(batchIdFor(new Date(2026, 0, 2, 3, 4, 5), 1_000_000), '20260102030405000000');
 });
 
 test('times print as java.sql.Timestamp did', () => {

@@ -38,6 +38,10 @@ export class Initial1764000000000 implements MigrationInterface {
         ],
       }),
       new Table({
+        name: 'batch',
+        columns: [id(), ref('account_id'), time('created_at', false), int('recipients'), int('segments'), int('cost')],
+      }),
+      new Table({
         name: 'account',
         columns: [
           id(), str('username', 64, false), str('password_hash', 255, false), int('balance_card', 0), int('balance_gateway', 0),
@@ -79,6 +83,6 @@ export class Initial1764000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const name of ['reply', 'report', 'balance_ledger', 'account', 'send']) await q.dropTable(name);
+    for (const name of ['reply', 'report', 'balance_ledger', 'account', 'batch', 'send']) await q.dropTable(name);
   }
 }
