@@ -170,6 +170,7 @@ describe('userApi wire tolerance', () => {
     const row = await gw.db.getRepository(Send).findOneByOrFail({ batchId: returnValue(res.body).split(';')[1] });
     assert.equal(row.content, '旧系统');
     assert.equal(row.msgType, 1);
+    assert.equal(row.hostname, '127.0.0.1', 'the caller address, as legacy reports show it');
   });
 
   test('any SOAPAction, or none, reaches the operation in the body', async () => {

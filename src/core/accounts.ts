@@ -37,7 +37,7 @@ export class Accounts {
     if (!account.enabled) throw new Failure('accountDisabled');
     if (account.ipAllow && callerIp) {
       const allowed = account.ipAllow.split(',').map((ip) => ip.trim());
-      if (!allowed.includes(callerIp.replace(/^::ffff:/, ''))) throw new Failure('ipNotAllowed');
+      if (!allowed.includes(callerIp)) throw new Failure('ipNotAllowed');
     }
     return account;
   }

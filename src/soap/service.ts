@@ -93,7 +93,8 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
 
     let answer: string;
     try {
-      answer = await found.op.handle(mapArguments(found.op.params, call), { ip: ctx.ip });
+      // IPv4 callers reach a dual-stack socket as ::ffff:a.b.c.d; legacy columns and allow-lists hold a.b.c.d.
+      answer = await found.op.handle(mapArguments(found.op.params, call), { ip: ctx.ip.replace(/^::ffff:/, '') });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
       answer = def.internalErrorAnswer;
