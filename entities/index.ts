@@ -1,10 +1,11 @@
 import { Account } from './Account';
 import { BalanceLedger } from './BalanceLedger';
 import { Batch } from './Batch';
+import { ParkedReport } from './ParkedReport';
 import { Reply } from './Reply';
 import { Report } from './Report';
 import { Send } from './Send';
 
-export { Account, BalanceLedger, Batch, Reply, Report, Send };
+export { Account, BalanceLedger, Batch, ParkedReport, Reply, Report, Send };
 export { SendStatus } from './Send';
-export const entities = [Send, Batch, Account, BalanceLedger, Report, Reply];
+export const entities = [Send, Batch, Account, BalanceLedger, Report, ParkedReport, Reply];

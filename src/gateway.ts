@@ -57,7 +57,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   dispatcher.start();
   const sweepOverdueReports = setInterval(() => {
-    core.reports.expireOverdue(new Date(Date.now() - config.reportTimeoutMs)).catch((err) => log.error({ err }, 'report timeout sweep failed'));
+    const cutoff = new Date(Date.now() - config.reportTimeoutMs);
+    Promise.all([core.reports.expireOverdue(cutoff), core.reports.dropParkedBefore(cutoff)])
+      .catch((err) => log.error({ err }, 'report timeout sweep failed'));
   }, Math.min(60_000, config.reportTimeoutMs));
   log.info({ url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), vendors: config.vendors }, `gateway listening; userApi WSDL at ${url}/services/userApi?wsdl`);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DataSource } from 'typeorm';
-import { BalanceLedger, Report, Send, SendStatus } from '../entities';
+import { BalanceLedger, ParkedReport, Report, Send, SendStatus } from '../entities';
 import { loadConfig } from '../src/config';
 import { Core, createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
@@ -123,11 +123,28 @@ for (const dialect of DIALECTS) {
       await dispatcher([new ScriptedVendor('v', accepted('m'))]).tick();
       const [row] = await rowsOf(batchId);
       const report = { vendor: 'v', vendorMsgId: `m-${row!.ID}`, outcome: 'failed' as const, code: 'UNDELIV', at: new Date() };
-      assert.equal(await core.reports.record(report), true);
-      assert.equal(await core.reports.record({ ...report, outcome: 'delivered', code: 'DELIVRD' }), false);
+      assert.equal(await core.reports.record(report), 'applied');
+      assert.equal(await core.reports.record({ ...report, outcome: 'delivered', code: 'DELIVRD' }), 'repeated');
       const [after] = await rowsOf(batchId);
       assert.deepEqual([after!.STATUS, after!.reportStatus], [SendStatus.failed, 'UNDELIV']);
       assert.equal(await db.getRepository(Report).countBy({ sendId: row!.ID }), 1);
+    });
+
+    test('a report that overtakes the vendor id\'s commit is parked, then applied when the id is recorded', async () => {
+      const { batchId } = await submit('early', 1);
+      const [row] = await rowsOf(batchId);
+      const early = { vendor: 'fast', vendorMsgId: `f-${row!.ID}`, mobile: row!.infoto, outcome: 'delivered' as const, code: 'DELIVRD', at: new Date() };
+      assert.equal(await core.reports.record(early), 'parked');
+      assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'fast' }), 1);
+      await dispatcher([new ScriptedVendor('fast', accepted('f'))]).tick();
+      const [after] = await rowsOf(batchId);
+      assert.deepEqual([after!.STATUS, after!.reportStatus], [SendStatus.delivered, 'DELIVRD']);
+      assert.equal(await db.getRepository(Report).countBy({ sendId: row!.ID, status: 1 }), 1);
+      assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'fast' }), 0);
+      const stray = { ...early, vendorMsgId: 'nobody-sent-this' };
+      assert.equal(await core.reports.record(stray), 'parked');
+      await core.reports.dropParkedBefore(new Date(Date.now() + 1000));
+      assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'fast' }), 0, 'stray parked reports are dropped');
     });
 
     test('a row a legacy system inserted with plain SQL is dispatched like any other', async () => {

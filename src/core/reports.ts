@@ -1,5 +1,5 @@
 import { DataSource, EntityManager, In, IsNull, LessThan } from 'typeorm';
-import { Report, Send, SendStatus } from '../../entities';
+import { ParkedReport, Report, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { fetchOnce } from './fetchOnce';
 
@@ -29,31 +29,51 @@ export async function queueReport(m: EntityManager, row: ReportedRow, status: nu
   });
 }
 
+async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'applied' | 'repeated' | 'parked'> {
+  const sends = m.getRepository(Send);
+  const match: Record<string, unknown> = { vendor: report.vendor, vendorMsgId: report.vendorMsgId };
+  if (report.mobile) match.infoto = report.mobile;
+  const rows = await sends.find({ where: { ...match, STATUS: In([SendStatus.waiting, SendStatus.submitted]) } });
+  let applied = false;
+  for (const row of rows) {
+    const status = report.outcome === 'delivered' ? SendStatus.delivered : report.outcome === 'failed' ? SendStatus.failed : SendStatus.submitted;
+    // "Unknown" leaves the row open for a final report, but is itself told only once.
+    const open = { ID: row.ID, STATUS: In([SendStatus.waiting, SendStatus.submitted]), ...(report.outcome === 'unknown' ? { reportTime: IsNull() } : {}) };
+    const updated = await sends.update(open, { STATUS: status, reportStatus: report.code.slice(0, 32), reportTime: report.at });
+    if ((updated.affected ?? 0) === 0) continue;
+    applied = true;
+    await queueReport(m, row, ReportStatus[report.outcome], report.code, report.at);
+  }
+  if (applied) return 'applied';
+  if (rows.length > 0 || (await sends.existsBy(match))) return 'repeated';
+  await m.getRepository(ParkedReport).insert({
+    vendor: report.vendor, vendorMsgId: report.vendorMsgId, mobile: report.mobile ?? null, outcome: report.outcome,
+    code: report.code.slice(0, 32), reportTime: report.at, parkedAt: new Date(),
+  });
+  return 'parked';
+}
+
 export class Reports {
   constructor(private readonly db: DataSource) {}
 
   /**
    * Applies a report to its `send` row and queues it for the account. A report for a row that
-   * already has a final status (a vendor's repeated push) changes nothing and queues nothing.
-   * Returns whether the report matched a row that was waiting for one.
+   * already has a final status (a vendor's repeated push) changes nothing and queues nothing; one
+   * for a vendor id no row carries yet is parked until the dispatcher records that id.
    */
-  async record(report: DeliveryReport): Promise<boolean> {
-    return inTransaction(this.db, async (m) => {
-      const where: Record<string, unknown> = { vendor: report.vendor, vendorMsgId: report.vendorMsgId };
-      if (report.mobile) where.infoto = report.mobile;
-      const rows = await m.getRepository(Send).find({ where: { ...where, STATUS: In([SendStatus.waiting, SendStatus.submitted]) } });
-      let matched = false;
-      for (const row of rows) {
-        const status = report.outcome === 'delivered' ? SendStatus.delivered : report.outcome === 'failed' ? SendStatus.failed : SendStatus.submitted;
-        // "Unknown" leaves the row open for a final report, but is itself told only once.
-        const open = { ID: row.ID, STATUS: In([SendStatus.waiting, SendStatus.submitted]), ...(report.outcome === 'unknown' ? { reportTime: IsNull() } : {}) };
-        const updated = await m.getRepository(Send).update(open, { STATUS: status, reportStatus: report.code.slice(0, 32), reportTime: report.at });
-        if ((updated.affected ?? 0) === 0) continue;
-        matched = true;
-        await queueReport(m, row, ReportStatus[report.outcome], report.code, report.at);
-      }
-      return matched;
-    });
+  async record(report: DeliveryReport): Promise<'applied' | 'repeated' | 'parked'> {
+    return inTransaction(this.db, (m) => applyReport(m, report));
+  }
+
+  /** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids. */
+  static async applyParked(m: EntityManager, vendor: string, vendorMsgIds: string[]): Promise<void> {
+    if (vendorMsgIds.length === 0) return;
+    const parked = await m.getRepository(ParkedReport).find({ where: { vendor, vendorMsgId: In(vendorMsgIds) }, order: { id: 'ASC' } });
+    for (const p of parked) {
+      const outcome = p.outcome as DeliveryReport['outcome'];
+      await applyReport(m, { vendor, vendorMsgId: p.vendorMsgId, mobile: p.mobile ?? undefined, outcome, code: p.code, at: p.reportTime });
+    }
+    if (parked.length > 0) await m.getRepository(ParkedReport).delete({ id: In(parked.map((p) => p.id)) });
   }
 
   /**
@@ -68,6 +88,11 @@ export class Reports {
       await this.record({ vendor: row.vendor ?? '', vendorMsgId: row.vendorMsgId ?? '', mobile: row.infoto, outcome: 'unknown', code: 'TIMEOUT', at: now });
     }
     return overdue.length;
+  }
+
+  /** Parked reports no dispatcher ever claimed (a vendor's stray or foreign pushes) are dropped after a while. */
+  async dropParkedBefore(cutoff: Date): Promise<void> {
+    await inTransaction(this.db, (m) => m.getRepository(ParkedReport).delete({ parkedAt: LessThan(cutoff) }));
   }
 
   fetch(accountId: number): Promise<Report[]> {

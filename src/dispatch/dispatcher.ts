@@ -4,7 +4,7 @@ import { DataSource, In } from 'typeorm';
 import { Account, Send, SendStatus } from '../../entities';
 import { Config } from '../config';
 import { chargeInTransaction, isPool } from '../core/accounts';
-import { queueReport, ReportStatus } from '../core/reports';
+import { queueReport, Reports, ReportStatus } from '../core/reports';
 import { inTransaction } from '../db/transaction';
 import { Logger } from '../logger';
 import { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
@@ -105,6 +105,7 @@ export class Dispatcher {
     const now = new Date();
     await inTransaction(this.db, async (m) => {
       const sends = m.getRepository(Send);
+      const acceptedIds: string[] = [];
       for (const row of rows) {
         const outcome: SendOutcome = byId.get(row.ID) ?? { id: row.ID, ok: false, retryable: true, error: `${vendor.name} gave no answer for this message` };
         const attempts = row.attempts + 1;
@@ -114,6 +115,7 @@ export class Dispatcher {
             STATUS: SendStatus.submitted, vendor: vendor.name, vendorMsgId: outcome.vendorMsgId, submittedAt: now,
             attempts, claimOwner: null, leaseUntil: null, lastError: null,
           });
+          acceptedIds.push(outcome.vendorMsgId);
         } else if (outcome.retryable && attempts < this.config.dispatch.maxAttempts) {
           await sends.update(mine, {
             attempts, nextAttemptAt: new Date(now.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs)), claimOwner: null, leaseUntil: null,
@@ -127,6 +129,7 @@ export class Dispatcher {
           if ((updated.affected ?? 0) === 1) await this.refundAndReport(m, row, now, outcome.error);
         }
       }
+      await Reports.applyParked(m, vendor.name, acceptedIds);
     });
   }
 

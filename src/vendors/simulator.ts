@@ -23,7 +23,7 @@ export class SimulatorVendor implements Vendor {
     return batch.map((message) => {
       const vendorMsgId = randomUUID();
       const delivered = Math.random() < this.options.successRatio;
-      this.later(this.options.delayMs, () => this.report(vendorMsgId, message.mobile, delivered, 5));
+      this.later(this.options.delayMs, () => this.report(vendorMsgId, message.mobile, delivered));
       return { id: message.id, ok: true as const, vendorMsgId };
     });
   }
@@ -37,12 +37,10 @@ export class SimulatorVendor implements Vendor {
     this.timers.clear();
   }
 
-  private async report(vendorMsgId: string, mobile: string, delivered: boolean, triesLeft: number): Promise<void> {
-    const matched = await this.events.report({
+  private async report(vendorMsgId: string, mobile: string, delivered: boolean): Promise<void> {
+    await this.events.report({
       vendor: this.name, vendorMsgId, mobile, outcome: delivered ? 'delivered' : 'failed', code: delivered ? 'DELIVRD' : 'UNDELIV', at: new Date(),
-    }).catch(() => false);
-    // A report can overtake the dispatcher's commit of the vendor id, as fast real vendors' pushes do.
-    if (!matched && triesLeft > 0) this.later(200, () => this.report(vendorMsgId, mobile, delivered, triesLeft - 1));
+    }).catch(() => undefined);
   }
 
   private later(ms: number, fn: () => Promise<void>): void {

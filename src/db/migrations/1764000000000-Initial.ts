@@ -67,6 +67,14 @@ export class Initial1764000000000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'idx_report_fetch', columnNames: ['account_id', 'fetch_token'] })],
       }),
       new Table({
+        name: 'parked_report',
+        columns: [
+          id(), str('vendor', 32, false), str('vendor_msgid', 64, false), str('mobile', 32), str('outcome', 16, false), str('code', 32, false),
+          time('report_time', false), time('parked_at', false),
+        ],
+        indices: [new TableIndex({ name: 'idx_parked_vendor_msg', columnNames: ['vendor', 'vendor_msgid'] })],
+      }),
+      new Table({
         name: 'reply',
         columns: [
           id(), ref('account_id'), str('mobile', 32, false), str('receiver', 64, false), text('content'), str('ext_no', 16),
@@ -83,6 +91,6 @@ export class Initial1764000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const name of ['reply', 'report', 'balance_ledger', 'account', 'batch', 'send']) await q.dropTable(name);
+    for (const name of ['reply', 'parked_report', 'report', 'balance_ledger', 'account', 'batch', 'send']) await q.dropTable(name);
   }
 }
