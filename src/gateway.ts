@@ -37,7 +37,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   if (config.demoAccount) await ensureDemoAccount(db, core, log);
 
   const vendors: Map<string, Vendor> = createVendors(config, {
-    report: (r) => core.reports.record(r),
+    reports: (list) => core.reports.recordAll(list),
     reply: (r) => core.replies.record(r),
   });
   const simulator = vendors.get('simulator') as SimulatorVendor;

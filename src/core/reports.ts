@@ -62,7 +62,16 @@ export class Reports {
    * for a vendor id no row carries yet is parked until the dispatcher records that id.
    */
   async record(report: DeliveryReport): Promise<'applied' | 'repeated' | 'parked'> {
-    return inTransaction(this.db, (m) => applyReport(m, report));
+    return (await this.recordAll([report]))[0]!;
+  }
+
+  /** Several reports in one transaction, as vendors push them (arrays) and as the simulator reports a batch. */
+  async recordAll(reports: DeliveryReport[]): Promise<('applied' | 'repeated' | 'parked')[]> {
+    return inTransaction(this.db, async (m) => {
+      const results: ('applied' | 'repeated' | 'parked')[] = [];
+      for (const report of reports) results.push(await applyReport(m, report));
+      return results;
+    });
   }
 
   /** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids. */
@@ -84,9 +93,9 @@ export class Reports {
     const overdue = await this.db.getRepository(Send).find({
       where: { STATUS: SendStatus.submitted, reportTime: IsNull(), submittedAt: LessThan(cutoff) }, order: { ID: 'ASC' }, take: 500,
     });
-    for (const row of overdue) {
-      await this.record({ vendor: row.vendor ?? '', vendorMsgId: row.vendorMsgId ?? '', mobile: row.infoto, outcome: 'unknown', code: 'TIMEOUT', at: now });
-    }
+    await this.recordAll(overdue.map((row) => ({
+      vendor: row.vendor ?? '', vendorMsgId: row.vendorMsgId ?? '', mobile: row.infoto, outcome: 'unknown' as const, code: 'TIMEOUT', at: now,
+    })));
     return overdue.length;
   }
 

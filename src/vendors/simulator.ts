@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DeliveryReport } from '../core/reports';
 import { OutboundMessage, SendOutcome, Vendor, VendorEvents } from './types';
 
 export interface SimulatorOptions {
@@ -20,12 +21,18 @@ export class SimulatorVendor implements Vendor {
   constructor(private readonly options: SimulatorOptions, private readonly events: VendorEvents) {}
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    return batch.map((message) => {
-      const vendorMsgId = randomUUID();
-      const delivered = Math.random() < this.options.successRatio;
-      this.later(this.options.delayMs, () => this.report(vendorMsgId, message.mobile, delivered));
-      return { id: message.id, ok: true as const, vendorMsgId };
+    const outcomes = batch.map((message) => ({ id: message.id, ok: true as const, vendorMsgId: randomUUID() }));
+    const delivered = batch.map(() => Math.random() < this.options.successRatio);
+    // One push for the whole batch, as real vendors push arrays of reports.
+    this.later(this.options.delayMs, async () => {
+      const at = new Date();
+      const reports = batch.map((message, i): DeliveryReport => ({
+        vendor: this.name, vendorMsgId: outcomes[i]!.vendorMsgId, mobile: message.mobile,
+        outcome: delivered[i] ? 'delivered' : 'failed', code: delivered[i] ? 'DELIVRD' : 'UNDELIV', at,
+      }));
+      await this.events.reports(reports).catch(() => undefined);
     });
+    return outcomes;
   }
 
   injectReply(mobile: string, content: string, username?: string): ReturnType<VendorEvents['reply']> {
@@ -35,12 +42,6 @@ export class SimulatorVendor implements Vendor {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-  }
-
-  private async report(vendorMsgId: string, mobile: string, delivered: boolean): Promise<void> {
-    await this.events.report({
-      vendor: this.name, vendorMsgId, mobile, outcome: delivered ? 'delivered' : 'failed', code: delivered ? 'DELIVRD' : 'UNDELIV', at: new Date(),
-    }).catch(() => undefined);
   }
 
   private later(ms: number, fn: () => Promise<void>): void {

@@ -20,7 +20,7 @@ export type SendOutcome =
 
 /** Where adapters deliver what their vendor pushes or answers to polls, already normalized. */
 export interface VendorEvents {
-  report(report: DeliveryReport): Promise<unknown>;
+  reports(reports: DeliveryReport[]): Promise<unknown>;
   reply(reply: InboundReply): Promise<Reply | null>;
 }
 
