@@ -4,7 +4,6 @@
  * same bytes. The ratio is what the gateway costs over the HTTP floor of this machine.
  * Run with `npm run bench`; BENCH_SECONDS sets the measured duration of each target.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { loadConfig } from '../src/config';
 import { createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
 import { DEMO } from '../src/gateway';
+import { startServerProcess, stopServerProcess } from '../test/support/process';
 import { ANSWER, BODY, FIXED_BATCH_ID, HEADERS, PATH } from './request';
 
 // autocannon ships no type declarations (and @types/autocannon is not installed): this is the slice used here.
@@ -34,31 +34,6 @@ const CONNECTIONS = 32;
 const BATCH_ID = /success;(\d{20})</;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Starts a server script in a process of its own, so that the load generator (this process)
- * never shares an event loop with the server it measures, and resolves with the URL it listens on.
- */
-function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: join(__dirname, '..'), env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /listening (http:\/\/\S+)|"url":"(http:[^"]+)"/.exec(out);
-      if (url) resolve({ child, url: url[1] ?? url[2]! });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening: ${out}`)));
-  });
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 function load(url: string, duration: number, verifyBody: (body: string) => boolean): Promise<LoadResult> {
   return autocannon({ url, connections: CONNECTIONS, duration, method: 'POST', headers: HEADERS, body: BODY, verifyBody });
@@ -89,8 +64,8 @@ async function main(): Promise<number> {
   // The demo account, made here with enough balance that the run cannot hit 余额不足 mid-way.
   const db = await openDatabase(config.databaseUrl);
   await createCore(db).accounts.create(DEMO.username, DEMO.password, { 1: 10_000_000 });
-  const gateway = await startServer(['src/cli.ts', 'serve'], env);
-  const baseline = await startServer(['bench/baseline.ts'], { PATH: process.env.PATH });
+  const gateway = await startServerProcess(['src/cli.ts', 'serve'], env);
+  const baseline = await startServerProcess(['bench/baseline.ts'], { PATH: process.env.PATH });
   try {
     const gatewayUrl = `${gateway.url}${PATH}`;
     const baselineUrl = `${baseline.url}${PATH}`;
@@ -150,7 +125,7 @@ async function main(): Promise<number> {
     writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     return accepted ? 0 : 1;
   } finally {
-    await Promise.all([stopServer(gateway.child), stopServer(baseline.child)]);
+    await Promise.all([stopServerProcess(gateway.child), stopServerProcess(baseline.child)]);
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,6 @@
  * "submitted": the simulator's pending reports died with it, as a real vendor's would not.
  */
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +13,12 @@ import { test } from 'node:test';
 import { In } from 'typeorm';
 import { Report, Send, SendStatus } from '../entities';
 import { openDatabase } from '../src/db/datasource';
+import { startServerProcess, stopServerProcess } from './support/process';
 import { docLiteral, DEMO_AUTH, returnValue } from './support/soap';
 
-function startGatewayProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: join(__dirname, '..'), env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /"url":"(http:[^"]+)"/.exec(out);
-      if (m) resolve({ child, url: `${m[1]}/services/userApi` });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`gateway exited (${code ?? signal}) before listening: ${out}`)));
-  });
+async function startGatewayProcess(env: NodeJS.ProcessEnv) {
+  const { child, url } = await startServerProcess(['src/cli.ts', 'serve'], env);
+  return { child, url: `${url}/services/userApi` };
 }
 
 test('a gateway killed mid-burst loses no accepted message; a new one delivers what it left waiting', { timeout: 120_000 }, async () => {
@@ -80,7 +72,7 @@ test('a gateway killed mid-burst loses no accepted message; a new one delivers w
       const account = await db.query('SELECT balance_gateway FROM account WHERE username = ?', ['demo']);
       assert.equal(Number(account[0].balance_gateway), 100000 - rows.length, 'charged exactly for the rows stored');
     } finally {
-      second.child.kill('SIGTERM');
+      await stopServerProcess(second.child);
       await db.destroy();
     }
   } finally {
