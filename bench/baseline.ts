@@ -2,7 +2,7 @@
  * The floor of the sendSms benchmark, run in a process of its own like the gateway: Koa reading
  * the body as any server must, then sending the fixed success answer. Prints `listening <url>`.
  */
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { ANSWER, PATH } from './request';

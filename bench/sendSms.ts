@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Send } from '../entities';
 import { loadConfig } from '../src/config';
 import { createCore } from '../src/core';
@@ -18,17 +18,28 @@ import { ANSWER, BODY, FIXED_BATCH_ID, HEADERS, PATH } from './request';
 
 // autocannon ships no type declarations (and @types/autocannon is not installed): this is the slice used here.
 interface LoadResult {
-  requests: { mean: number }; latency: { p50: number; p99: number };
-  errors: number; timeouts: number; non2xx: number; mismatches: number; '2xx': number;
+  requests: { mean: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+  '2xx': number;
 }
 interface LoadOptions {
-  url: string; connections: number; duration: number; method: 'POST';
-  headers: Record<string, string>; body: string; verifyBody: (body: string) => boolean;
+  url: string;
+  connections: number;
+  duration: number;
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+  verifyBody: (body: string) => boolean;
 }
 const autocannon = require('autocannon') as (options: LoadOptions) => Promise<LoadResult>;
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-if (!Number.isInteger(SECONDS) || SECONDS < 1) throw new Error(`BENCH_SECONDS must be a whole number of seconds, got "${process.env.BENCH_SECONDS}"`);
+if (!Number.isInteger(SECONDS) || SECONDS < 1)
+  throw new Error(`BENCH_SECONDS must be a whole number of seconds, got "${process.env.BENCH_SECONDS}"`);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = 32;
 const BATCH_ID = /success;(\d{20})</;
@@ -57,8 +68,14 @@ async function main(): Promise<number> {
   // simulator so a developer's shell can never route the bench to a real vendor.
   const tuning = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(SIMULATOR|DISPATCH)_/.test(k)));
   const env = {
-    PATH: process.env.PATH, ...tuning, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
-    DEMO_ACCOUNT: 'false', VENDORS: 'simulator', LOG_LEVEL: 'info',
+    PATH: process.env.PATH,
+    ...tuning,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+    DEMO_ACCOUNT: 'false',
+    VENDORS: 'simulator',
+    LOG_LEVEL: 'info',
   };
   const config = loadConfig(env);
   // The demo account, made here with enough balance that the run cannot hit 余额不足 mid-way.
@@ -95,20 +112,44 @@ async function main(): Promise<number> {
     const unique = new Set(answered);
     const withRow = [...unique].filter((id) => stored.has(id)).length;
     const cutOff = rowsAdded - withRow;
-    const accepted = gw.non2xx === 0 && gw.errors === 0 && gw.mismatches === 0
-      && unique.size === gw['2xx'] && withRow === gw['2xx'] && cutOff >= 0 && cutOff <= CONNECTIONS;
+    const accepted =
+      gw.non2xx === 0 &&
+      gw.errors === 0 &&
+      gw.mismatches === 0 &&
+      unique.size === gw['2xx'] &&
+      withRow === gw['2xx'] &&
+      cutOff >= 0 &&
+      cutOff <= CONNECTIONS;
 
     const row = (r: LoadResult) => ({
-      rps: Math.round(r.requests.mean), p50Ms: r.latency.p50, p99Ms: r.latency.p99,
-      errors: r.errors + r.non2xx + r.mismatches, ok2xx: r['2xx'], non2xx: r.non2xx, wrongBody: r.mismatches, timeouts: r.timeouts,
+      rps: Math.round(r.requests.mean),
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      errors: r.errors + r.non2xx + r.mismatches,
+      ok2xx: r['2xx'],
+      non2xx: r.non2xx,
+      wrongBody: r.mismatches,
+      timeouts: r.timeouts,
     });
     const results = {
-      at: new Date().toISOString(), node: process.version, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS,
+      at: new Date().toISOString(),
+      node: process.version,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
       background: { simulator: config.simulator, dispatch: config.dispatch },
-      baseline: row(base), gateway: row(gw),
+      baseline: row(base),
+      gateway: row(gw),
       // rps ratio < 1 is the share of the HTTP floor the gateway keeps; p99 ratio > 1 is how much longer its tail is.
       ratios: { rps: round(gw.requests.mean / base.requests.mean, 3), p99: round(gw.latency.p99 / Math.max(base.latency.p99, 1), 1) },
-      check: { accepted, non2xx: gw.non2xx, answered2xx: gw['2xx'], sendRowsForAnswers: withRow, sendRowsAdded: rowsAdded, cutOffAtDeadline: cutOff },
+      check: {
+        accepted,
+        non2xx: gw.non2xx,
+        answered2xx: gw['2xx'],
+        sendRowsForAnswers: withRow,
+        sendRowsAdded: rowsAdded,
+        cutOffAtDeadline: cutOff,
+      },
     };
 
     const line = (name: string, r: ReturnType<typeof row>) =>
@@ -118,8 +159,10 @@ async function main(): Promise<number> {
     console.log(line('baseline', results.baseline));
     console.log(line('gateway', results.gateway));
     console.log(`gateway/baseline: req/s ×${results.ratios.rps}, p99 ×${results.ratios.p99}`);
-    console.log(`check: non-2xx ${gw.non2xx}; 2xx answers ${gw['2xx']}, send rows for them ${withRow} ` +
-      `(+${cutOff} from requests cut off at the deadline) → ${accepted ? 'OK' : 'FAILED'}`);
+    console.log(
+      `check: non-2xx ${gw.non2xx}; 2xx answers ${gw['2xx']}, send rows for them ${withRow} ` +
+        `(+${cutOff} from requests cut off at the deadline) → ${accepted ? 'OK' : 'FAILED'}`,
+    );
 
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -136,7 +179,10 @@ function round(n: number, digits: number): number {
 }
 
 // Explicit exit: a stray timer in a dependency must not keep `npm run bench` hanging after the verdict.
-main().then((code) => process.exit(code), (err) => {
-  console.error(err);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

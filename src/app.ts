@@ -1,11 +1,11 @@
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes';
-import { Core } from './core';
-import { Logger } from './logger';
+import type { Core } from './core';
+import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
-import { soapService, SoapServiceOptions } from './soap/service';
+import { soapService, type SoapServiceOptions } from './soap/service';
 import { userApiService } from './faces/userApi';
-import { SimulatorVendor } from './vendors/simulator';
+import type { SimulatorVendor } from './vendors/simulator';
 
 export interface AppParts {
   core: Core;

@@ -1,4 +1,4 @@
-import { Config, ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, loadConfig } from './config';
 import { isPool } from './core/accounts';
 import { createCore } from './core';
 import { openDatabase } from './db/datasource';
@@ -33,7 +33,10 @@ async function main(argv: string[]): Promise<number> {
       const gateway = await startGateway(config);
       const shutdown = () => {
         gateway.log.info('shutting down');
-        gateway.stop().then(() => process.exit(0), () => process.exit(1));
+        gateway.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);

@@ -52,7 +52,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const publicUrl = (env.PUBLIC_URL ?? '').replace(/\/+$/, '');
   if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
-  const vendors = (env.VENDORS || 'simulator').split(',').map((v) => v.trim()).filter(Boolean);
+  const vendors = (env.VENDORS || 'simulator')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',

@@ -1,17 +1,17 @@
-import { AddressInfo } from 'node:net';
-import { Server } from 'node:http';
-import { DataSource } from 'typeorm';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
 import { Account } from '../entities';
 import { createApp } from './app';
-import { Config } from './config';
-import { Core, createCore } from './core';
+import type { Config } from './config';
+import { type Core, createCore } from './core';
 import { openDatabase } from './db/datasource';
 import { Dispatcher } from './dispatch/dispatcher';
-import { createLogger, Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { WSDL_DIR } from './paths';
 import { createVendors } from './vendors';
-import { SimulatorVendor } from './vendors/simulator';
-import { Vendor } from './vendors/types';
+import type { SimulatorVendor } from './vendors/simulator';
+import type { Vendor } from './vendors/types';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 export const DEMO = { username: 'demo', password: 'demo123', balance: 100000 } as const;
@@ -43,7 +43,12 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const simulator = vendors.get('simulator') as SimulatorVendor;
   const dispatcher = new Dispatcher(db, vendors, config, log);
   const app = createApp({
-    core, simulator, log, wsdlDir: WSDL_DIR, adminToken: config.adminToken, trustProxy: config.trustProxy,
+    core,
+    simulator,
+    log,
+    wsdlDir: WSDL_DIR,
+    adminToken: config.adminToken,
+    trustProxy: config.trustProxy,
     checkHealth: async () => {
       await db.query('SELECT 1');
     },
@@ -56,15 +61,27 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   dispatcher.start();
-  const sweepOverdueReports = setInterval(() => {
-    const cutoff = new Date(Date.now() - config.reportTimeoutMs);
-    Promise.all([core.reports.expireOverdue(cutoff), core.reports.dropParkedBefore(cutoff)])
-      .catch((err) => log.error({ err }, 'report timeout sweep failed'));
-  }, Math.min(60_000, config.reportTimeoutMs));
-  log.info({ url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), vendors: config.vendors }, `gateway listening; userApi WSDL at ${url}/services/userApi?wsdl`);
+  const sweepOverdueReports = setInterval(
+    () => {
+      const cutoff = new Date(Date.now() - config.reportTimeoutMs);
+      Promise.all([core.reports.expireOverdue(cutoff), core.reports.dropParkedBefore(cutoff)]).catch((err) =>
+        log.error({ err }, 'report timeout sweep failed'),
+      );
+    },
+    Math.min(60_000, config.reportTimeoutMs),
+  );
+  log.info(
+    { url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), vendors: config.vendors },
+    `gateway listening; userApi WSDL at ${url}/services/userApi?wsdl`,
+  );
 
   return {
-    url, db, core, simulator, dispatcher, log,
+    url,
+    db,
+    core,
+    simulator,
+    dispatcher,
+    log,
     async stop() {
       // Requests in flight finish and get their answer (a caller cut off after its commit would
       // send again); only connections still busy after the grace period are cut.
@@ -84,5 +101,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
 async function ensureDemoAccount(db: DataSource, core: Core, log: Logger): Promise<void> {
   if ((await db.getRepository(Account).count()) > 0) return;
   await core.accounts.create(DEMO.username, DEMO.password, { 0: DEMO.balance, 1: DEMO.balance, 2: DEMO.balance });
-  log.info(`created the demo account: username "${DEMO.username}", password "${DEMO.password}" (BASE64 ${Buffer.from(DEMO.password).toString('base64')}), ${DEMO.balance} messages in each pool`);
+  log.info(
+    `created the demo account: username "${DEMO.username}", password "${DEMO.password}" (BASE64 ${Buffer.from(DEMO.password).toString('base64')}), ${DEMO.balance} messages in each pool`,
+  );
 }

@@ -24,8 +24,17 @@ async function startGatewayProcess(env: NodeJS.ProcessEnv) {
 test('a gateway killed mid-burst loses no accepted message; a new one delivers what it left waiting', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'smsgw-crash-'));
   const env = {
-    ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'g.sqlite')}`, DEMO_ACCOUNT: 'true', LOG_LEVEL: 'info',
-    SIMULATOR_DELAY_MS: '20', SIMULATOR_SUCCESS_RATIO: '1', DISPATCH_INTERVAL_MS: '200', DISPATCH_BATCH_SIZE: '20', DISPATCH_LEASE_MS: '1500',
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${join(dir, 'g.sqlite')}`,
+    DEMO_ACCOUNT: 'true',
+    LOG_LEVEL: 'info',
+    SIMULATOR_DELAY_MS: '20',
+    SIMULATOR_SUCCESS_RATIO: '1',
+    DISPATCH_INTERVAL_MS: '200',
+    DISPATCH_BATCH_SIZE: '20',
+    DISPATCH_LEASE_MS: '1500',
   };
   try {
     const first = await startGatewayProcess(env);
@@ -35,7 +44,11 @@ test('a gateway killed mid-burst loses no accepted message; a new one delivers w
       for (let i = 0; ; i++) {
         const mobiles = [0, 1, 2].map((k) => String(13000000000 + worker * 100000 + i * 3 + k)).join(',');
         try {
-          const res = await fetch(first.url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: '崩溃测试', mobile: mobiles, isLongSms: 0 }) });
+          const res = await fetch(first.url, {
+            method: 'POST',
+            headers: { 'content-type': 'text/xml; charset=utf-8' },
+            body: docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: '崩溃测试', mobile: mobiles, isLongSms: 0 }),
+          });
           const answer = returnValue(await res.text());
           if (answer.startsWith('success;')) answered.push(answer.slice(8));
           else refused++;
@@ -56,7 +69,8 @@ test('a gateway killed mid-burst loses no accepted message; a new one delivers w
     assert.ok(waitingAtCrash.length > 0, 'the crash left rows in the outbox');
     const second = await startGatewayProcess(env);
     try {
-      const settled = async () => (await sends.countBy({ ID: In(waitingAtCrash.map((r) => r.ID)), STATUS: SendStatus.delivered })) === waitingAtCrash.length;
+      const settled = async () =>
+        (await sends.countBy({ ID: In(waitingAtCrash.map((r) => r.ID)), STATUS: SendStatus.delivered })) === waitingAtCrash.length;
       for (let i = 0; i < 300 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(await settled(), 'the new process delivered every row the dead one left waiting');
       const rows = await sends.find();

@@ -1,20 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { BalanceLedger, ParkedReport, Report, Send, SendStatus } from '../entities';
 import { loadConfig } from '../src/config';
-import { Core, createCore } from '../src/core';
+import { type Core, createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
 import { claimDueRows } from '../src/dispatch/claim';
 import { Dispatcher } from '../src/dispatch/dispatcher';
 import { createLogger } from '../src/logger';
-import { OutboundMessage, SendOutcome, Vendor } from '../src/vendors/types';
+import type { OutboundMessage, SendOutcome, Vendor } from '../src/vendors/types';
 import { createTestDatabase, DIALECTS } from './support/gateway';
 
 /** A vendor whose answers the test scripts, and which records every message it was given. */
 class ScriptedVendor implements Vendor {
   readonly received: OutboundMessage[] = [];
-  constructor(readonly name: string, private readonly answer: (m: OutboundMessage) => SendOutcome | 'throw') {}
+  constructor(
+    readonly name: string,
+    private readonly answer: (m: OutboundMessage) => SendOutcome | 'throw',
+  ) {}
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     this.received.push(...batch);
     await new Promise((r) => setTimeout(r, 2));
@@ -24,7 +27,9 @@ class ScriptedVendor implements Vendor {
   }
 }
 
-const accepted = (prefix: string) => (m: OutboundMessage): SendOutcome => ({ id: m.id, ok: true, vendorMsgId: `${prefix}-${m.id}` });
+const accepted =
+  (prefix: string) =>
+  (m: OutboundMessage): SendOutcome => ({ id: m.id, ok: true, vendorMsgId: `${prefix}-${m.id}` });
 
 for (const dialect of DIALECTS) {
   describe(`dispatch on ${dialect}`, () => {
@@ -65,11 +70,19 @@ for (const dialect of DIALECTS) {
       const d = dispatcher([first, second]);
       assert.equal(await d.tick(), 3);
       let rows = await rowsOf(batchId);
-      assert.ok(rows.every((r) => r.STATUS === SendStatus.waiting && r.attempts === 1 && r.lastError === 'first: connection refused' && r.claimOwner === null));
+      assert.ok(
+        rows.every(
+          (r) =>
+            r.STATUS === SendStatus.waiting && r.attempts === 1 && r.lastError === 'first: connection refused' && r.claimOwner === null,
+        ),
+      );
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(await d.tick(), 3);
       rows = await rowsOf(batchId);
-      assert.deepEqual(rows.map((r) => [r.STATUS, r.vendor, r.vendorMsgId, r.attempts]), rows.map((r) => [SendStatus.submitted, 'second', `b-${r.ID}`, 2]));
+      assert.deepEqual(
+        rows.map((r) => [r.STATUS, r.vendor, r.vendorMsgId, r.attempts]),
+        rows.map((r) => [SendStatus.submitted, 'second', `b-${r.ID}`, 2]),
+      );
       assert.equal(first.received.length, 3);
       assert.equal(second.received.length, 3);
       assert.equal(second.received[0]!.content, '测试');
@@ -85,9 +98,18 @@ for (const dialect of DIALECTS) {
       assert.ok(rows.every((r) => r.STATUS === SendStatus.failed && r.lastError === 'blacklisted number'));
       assert.equal((await core.accounts.find('refund'))!.balanceGateway, 1000);
       const refunds = await db.getRepository(BalanceLedger).findBy({ accountId: account.id, business: 'refund' });
-      assert.deepEqual(refunds.map((l) => l.amount), [1, 1]);
+      assert.deepEqual(
+        refunds.map((l) => l.amount),
+        [1, 1],
+      );
       const reports = await core.reports.fetch(account.id);
-      assert.deepEqual(reports.map((r) => [r.mobile, r.status]), [['13800000000', 0], ['13800000001', 0]]);
+      assert.deepEqual(
+        reports.map((r) => [r.mobile, r.status]),
+        [
+          ['13800000000', 0],
+          ['13800000001', 0],
+        ],
+      );
     });
 
     test('transient failures that never end fail after the last attempt, once', async () => {
@@ -110,7 +132,11 @@ for (const dialect of DIALECTS) {
       const now = new Date();
       const claimed = await claimDueRows(db, 'dead-node', 100, now, new Date(now.getTime() + 100));
       assert.ok(claimed.some((r) => r.batchId === batchId));
-      assert.equal((await claimDueRows(db, 'other', 100, new Date(), new Date(Date.now() + 60_000))).length, 0, 'leased rows are not claimed twice');
+      assert.equal(
+        (await claimDueRows(db, 'other', 100, new Date(), new Date(Date.now() + 60_000))).length,
+        0,
+        'leased rows are not claimed twice',
+      );
       await new Promise((r) => setTimeout(r, 1100));
       const vendor = new ScriptedVendor('rescuer', accepted('r'));
       await dispatcher([vendor]).tick();
@@ -130,10 +156,17 @@ for (const dialect of DIALECTS) {
       assert.equal(await db.getRepository(Report).countBy({ sendId: row!.ID }), 1);
     });
 
-    test('a report that overtakes the vendor id\'s commit is parked, then applied when the id is recorded', async () => {
+    test("a report that overtakes the vendor id's commit is parked, then applied when the id is recorded", async () => {
       const { batchId } = await submit('early', 1);
       const [row] = await rowsOf(batchId);
-      const early = { vendor: 'fast', vendorMsgId: `f-${row!.ID}`, mobile: row!.infoto, outcome: 'delivered' as const, code: 'DELIVRD', at: new Date() };
+      const early = {
+        vendor: 'fast',
+        vendorMsgId: `f-${row!.ID}`,
+        mobile: row!.infoto,
+        outcome: 'delivered' as const,
+        code: 'DELIVRD',
+        at: new Date(),
+      };
       assert.equal(await core.reports.record(early), 'parked');
       assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'fast' }), 1);
       await dispatcher([new ScriptedVendor('fast', accepted('f'))]).tick();
@@ -148,7 +181,9 @@ for (const dialect of DIALECTS) {
     });
 
     test('a row a legacy system inserted with plain SQL is dispatched like any other', async () => {
-      await db.query("INSERT INTO send (Createtime, hostname, infotype, infoto, userid, RECVUSERID, content, contentsize, STATUS, YYB) VALUES (CURRENT_TIMESTAMP, '10.0.0.9', 8, '13912345678', 1598, 'C001', '您的委托已成交', 7, 0, 1)");
+      await db.query(
+        "INSERT INTO send (Createtime, hostname, infotype, infoto, userid, RECVUSERID, content, contentsize, STATUS, YYB) VALUES (CURRENT_TIMESTAMP, '10.0.0.9', 8, '13912345678', 1598, 'C001', '您的委托已成交', 7, 0, 1)",
+      );
       const vendor = new ScriptedVendor('legacy', accepted('l'));
       await dispatcher([vendor]).tick();
       const row = await db.getRepository(Send).findOneByOrFail({ infoto: '13912345678' });
@@ -157,19 +192,25 @@ for (const dialect of DIALECTS) {
     });
 
     // Several nodes share MySQL/MariaDB only: two SQLite connections in one process would block each other's thread.
-    if (dialect === 'mysql') test('two nodes accepting at the same time never hand out the same batch id', async () => {
-      const otherNode = await openDatabase((db.options as { url: string }).url, false);
-      try {
-        const nodes = [core, createCore(otherNode)];
-        const account = await core.accounts.create('twins', 'pw', { 1: 1000 });
-        const ids = await Promise.all(Array.from({ length: 60 }, (_, i) =>
-          nodes[i % 2]!.sending.submit({ account, pool: 1, content: 'x', mobiles: '13800138000', isLong: false, hostname: null }).then((r) => r.batchId)));
-        assert.equal(new Set(ids).size, 60);
-        assert.ok(ids.every((id) => /^\d{20}$/.test(id)));
-      } finally {
-        await otherNode.destroy();
-      }
-    });
+    if (dialect === 'mysql')
+      test('two nodes accepting at the same time never hand out the same batch id', async () => {
+        const otherNode = await openDatabase((db.options as { url: string }).url, false);
+        try {
+          const nodes = [core, createCore(otherNode)];
+          const account = await core.accounts.create('twins', 'pw', { 1: 1000 });
+          const ids = await Promise.all(
+            Array.from({ length: 60 }, (_, i) =>
+              nodes[i % 2]!.sending.submit({ account, pool: 1, content: 'x', mobiles: '13800138000', isLong: false, hostname: null }).then(
+                (r) => r.batchId,
+              ),
+            ),
+          );
+          assert.equal(new Set(ids).size, 60);
+          assert.ok(ids.every((id) => /^\d{20}$/.test(id)));
+        } finally {
+          await otherNode.destroy();
+        }
+      });
 
     test('two dispatchers sharing the database never send a row twice', async () => {
       const { batchId } = await submit('shared', 300);
@@ -185,7 +226,8 @@ for (const dialect of DIALECTS) {
       const ids = [...a.received, ...b.received].map((m) => m.id).filter((id) => mine.has(id));
       assert.equal(ids.length, 300);
       assert.equal(new Set(ids).size, 300);
-      if (dialect === 'mysql') assert.ok(a.received.length > 0 && b.received.length > 0, `both nodes worked: ${a.received.length}/${b.received.length}`);
+      if (dialect === 'mysql')
+        assert.ok(a.received.length > 0 && b.received.length > 0, `both nodes worked: ${a.received.length}/${b.received.length}`);
     });
   });
 }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { BalanceLedger } from '../entities';
 import { openDatabase } from '../src/db/datasource';
 import { createCore } from '../src/core';
-import { startTestGateway, TestGateway } from './support/gateway';
+import { startTestGateway, type TestGateway } from './support/gateway';
 import { B64, call } from './support/soap';
 
 describe('admin API', () => {
@@ -21,7 +21,11 @@ describe('admin API', () => {
   });
 
   const admin = async (path: string, body: unknown, token = gw.adminToken) => {
-    const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
@@ -39,16 +43,33 @@ describe('admin API', () => {
     assert.equal((await admin('/admin/accounts', { username: 'acme', password: 'other' })).status, 409);
     const auth = { username: 'acme', password: B64('acme-pass') };
     assert.equal(await call(gw.serviceUrl, 'getRestMoney', auth), 'memberSmsNum=0;gateSmsNum=15;kaSmsNum=0');
-    assert.match(await call(gw.serviceUrl, 'sendSms', { ...auth, smstype: 1, content: 'hi', mobile: '13800138000', isLongSms: 0 }), /^success;/);
+    assert.match(
+      await call(gw.serviceUrl, 'sendSms', { ...auth, smstype: 1, content: 'hi', mobile: '13800138000', isLongSms: 0 }),
+      /^success;/,
+    );
     const { id } = await gw.account('acme');
     const ledger = await gw.db.getRepository(BalanceLedger).find({ where: { accountId: id }, order: { id: 'ASC' } });
-    assert.deepEqual(ledger.map((l) => [l.business, l.original, l.amount, l.remaining]), [['topup', 0, 5, 5], ['topup', 5, 10, 15], ['send', 15, -1, 14]]);
+    assert.deepEqual(
+      ledger.map((l) => [l.business, l.original, l.amount, l.remaining]),
+      [
+        ['topup', 0, 5, 5],
+        ['topup', 5, 10, 15],
+        ['send', 15, -1, 14],
+      ],
+    );
   });
 
   test('injects a simulator reply for getRecvSMS', async () => {
     assert.equal((await admin('/admin/simulator/replies', { mobile: '13800138000', content: '你谁啊?', username: 'acme' })).status, 201);
-    assert.equal((await admin('/admin/simulator/replies', { mobile: '13700000000', content: 'x' })).status, 404, 'nobody ever sent to that number');
-    assert.match(await call(gw.serviceUrl, 'getRecvSMS', { username: 'acme', password: B64('acme-pass') }), /<receiver>acme<\/receiver><content>xOPLrbChPw==<\/content>/);
+    assert.equal(
+      (await admin('/admin/simulator/replies', { mobile: '13700000000', content: 'x' })).status,
+      404,
+      'nobody ever sent to that number',
+    );
+    assert.match(
+      await call(gw.serviceUrl, 'getRecvSMS', { username: 'acme', password: B64('acme-pass') }),
+      /<receiver>acme<\/receiver><content>xOPLrbChPw==<\/content>/,
+    );
   });
 });
 
@@ -56,7 +77,12 @@ describe('smsgw command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'smsgw-cli-'));
   const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.sqlite')}`, LOG_LEVEL: 'silent' };
   const smsgw = (args: string[], extraEnv: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: join(__dirname, '..'), env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: join(__dirname, '..'),
+      env: { ...env, ...extraEnv },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('migrate, account:create, account:topup, reply:inject', async () => {
@@ -69,7 +95,10 @@ describe('smsgw command line', () => {
       const core = createCore(db);
       const account = await core.accounts.authenticate('ops', 'secret');
       assert.deepEqual([account.balanceCard, account.balanceGateway, account.balanceMember], [100, 100, 70]);
-      assert.deepEqual((await core.replies.fetch(account.id)).map((r) => r.content), ['收到']);
+      assert.deepEqual(
+        (await core.replies.fetch(account.id)).map((r) => r.content),
+        ['收到'],
+      );
     } finally {
       await db.destroy();
     }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Account, BalanceLedger, Report, Send, SendStatus } from '../entities';
 import { inTransaction } from '../src/db/transaction';
-import { DIALECTS, startTestGateway, TestGateway } from './support/gateway';
+import { DIALECTS, startTestGateway, type TestGateway } from './support/gateway';
 import { B64, call, DEMO_AUTH, docLiteral, gbk, getWithHost, post, returnValue } from './support/soap';
 
 const TWO = '13800138000,13900139000';
@@ -40,7 +40,11 @@ for (const dialect of DIALECTS) {
 
       await gw.waitForReports(2);
       const report = await call(gw.serviceUrl, 'getSmsReport', DEMO_AUTH);
-      const items = [...report.matchAll(/<psreport><mobile>(\d+)<\/mobile><username>demo<\/username><smslogid>(\d+)<\/smslogid><status>(\d)<\/status><sendtime>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,3})<\/sendtime><\/psreport>/g)];
+      const items = [
+        ...report.matchAll(
+          /<psreport><mobile>(\d+)<\/mobile><username>demo<\/username><smslogid>(\d+)<\/smslogid><status>(\d)<\/status><sendtime>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,3})<\/sendtime><\/psreport>/g,
+        ),
+      ];
       assert.ok(report.startsWith('<?xml version="1.0" encoding="utf-8"?><smsreport><psreport>'), report);
       assert.ok(report.endsWith('</psreport></smsreport>'), report);
       assert.deepEqual(items.map((m) => m[1]).sort(), ['13800138000', '13900139000']);
@@ -61,7 +65,10 @@ for (const dialect of DIALECTS) {
 
       await gw.injectReply({ mobile: '13800138000', content: '你谁啊?', username: 'demo' });
       const recv = await call(gw.serviceUrl, 'getRecvSMS', DEMO_AUTH);
-      assert.match(recv, /^<\?xml version="1\.0" encoding="utf-8"\?><smsrerecv><psrerecv><mobile>13800138000<\/mobile><receiver>demo<\/receiver><content>xOPLrbChPw==<\/content><sendtime>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,3}<\/sendtime><\/psrerecv><\/smsrerecv>$/);
+      assert.match(
+        recv,
+        /^<\?xml version="1\.0" encoding="utf-8"\?><smsrerecv><psrerecv><mobile>13800138000<\/mobile><receiver>demo<\/receiver><content>xOPLrbChPw==<\/content><sendtime>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,3}<\/sendtime><\/psrerecv><\/smsrerecv>$/,
+      );
       assert.equal(await call(gw.serviceUrl, 'getRecvSMS', DEMO_AUTH), '<?xml version="1.0" encoding="utf-8"?><smsrerecv></smsrerecv>');
 
       const ledger = await gw.db.getRepository(BalanceLedger).findOneByOrFail({ businessNumber: batchId });
@@ -70,16 +77,28 @@ for (const dialect of DIALECTS) {
 
     test('a reply with no account named goes to the account that last sent to the number', async () => {
       await gw.injectReply({ mobile: '13900139000', content: '好的' });
-      assert.match(await call(gw.serviceUrl, 'getRecvSMS', DEMO_AUTH), /<mobile>13900139000<\/mobile><receiver>demo<\/receiver><content>usO1xA==<\/content>/);
+      assert.match(
+        await call(gw.serviceUrl, 'getRecvSMS', DEMO_AUTH),
+        /<mobile>13900139000<\/mobile><receiver>demo<\/receiver><content>usO1xA==<\/content>/,
+      );
     });
 
     test('each pool is charged segments × numbers; long messages cost 67 characters a part', async () => {
       const before = await balances(gw);
       const text = '长'.repeat(140);
-      assert.match(await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 0, content: text, mobile: TWO, isLongSms: 1 }), /^success;/);
-      assert.match(await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 2, content: text, mobile: '13800138000', isLongSms: 0 }), /^success;/);
+      assert.match(
+        await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 0, content: text, mobile: TWO, isLongSms: 1 }),
+        /^success;/,
+      );
+      assert.match(
+        await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 2, content: text, mobile: '13800138000', isLongSms: 0 }),
+        /^success;/,
+      );
       assert.deepEqual(await balances(gw), [before[0]! - 6, before[1], before[2]! - 2]);
-      assert.equal(await call(gw.serviceUrl, 'getRestMoney', DEMO_AUTH), `memberSmsNum=${before[2]! - 2};gateSmsNum=${before[1]};kaSmsNum=${before[0]! - 6}`);
+      assert.equal(
+        await call(gw.serviceUrl, 'getRestMoney', DEMO_AUTH),
+        `memberSmsNum=${before[2]! - 2};gateSmsNum=${before[1]};kaSmsNum=${before[0]! - 6}`,
+      );
     });
 
     test('Chinese and astral content is stored byte for byte', async () => {
@@ -93,23 +112,48 @@ for (const dialect of DIALECTS) {
       await gw.waitForReports(0);
       await call(gw.serviceUrl, 'getSmsReport', DEMO_AUTH); // drain
       const before = await balances(gw);
-      const sent = await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000, 0-13800138000,abc,013900139000', isLongSms: 0 });
+      const sent = await call(gw.serviceUrl, 'sendSms', {
+        ...DEMO_AUTH,
+        smstype: 1,
+        content: 'x',
+        mobile: '13800138000, 0-13800138000,abc,013900139000',
+        isLongSms: 0,
+      });
       const batchId = sent.split(';')[1]!;
       const rows = await gw.db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
-      assert.deepEqual(rows.map((r) => [r.infoto, r.charged, r.STATUS === SendStatus.failed]), [['13800138000', 1, false], ['13900139000', 1, false], ['abc', 0, true]]);
+      assert.deepEqual(
+        rows.map((r) => [r.infoto, r.charged, r.STATUS === SendStatus.failed]),
+        [
+          ['13800138000', 1, false],
+          ['13900139000', 1, false],
+          ['abc', 0, true],
+        ],
+      );
       assert.deepEqual(await balances(gw), [before[0], before[1]! - 2, before[2]]);
-      const reportCount = (await gw.db.getRepository(Report).count());
+      const reportCount = await gw.db.getRepository(Report).count();
       await gw.waitForReports(reportCount + 2);
       const report = await call(gw.serviceUrl, 'getSmsReport', DEMO_AUTH);
-      assert.match(report, new RegExp(`<psreport><mobile>abc</mobile><username>demo</username><smslogid>${batchId}</smslogid><status>0</status>`));
+      assert.match(
+        report,
+        new RegExp(`<psreport><mobile>abc</mobile><username>demo</username><smslogid>${batchId}</smslogid><status>0</status>`),
+      );
     });
 
     test('every refusal answers failure;<reason> and charges and stores nothing', async () => {
       await gw.core.accounts.create('poor', 'poor123', { 1: 1 });
       const cases: [Record<string, string | number>, string][] = [
-        [{ username: 'nobody', password: B64('demo123'), smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }, 'failure;用户名或密码错误'],
-        [{ username: 'demo', password: B64('wrong'), smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }, 'failure;用户名或密码错误'],
-        [{ username: 'demo', password: 'demo123', smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }, 'failure;用户名或密码错误'],
+        [
+          { username: 'nobody', password: B64('demo123'), smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 },
+          'failure;用户名或密码错误',
+        ],
+        [
+          { username: 'demo', password: B64('wrong'), smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 },
+          'failure;用户名或密码错误',
+        ],
+        [
+          { username: 'demo', password: 'demo123', smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 },
+          'failure;用户名或密码错误',
+        ],
         [{ ...DEMO_AUTH, smstype: 3, content: 'x', mobile: '13800138000', isLongSms: 0 }, 'failure;短信类型错误'],
         [{ ...DEMO_AUTH, smstype: 'a', content: 'x', mobile: '13800138000', isLongSms: 0 }, 'failure;短信类型错误'],
         [{ ...DEMO_AUTH, smstype: 1, content: '', mobile: '13800138000', isLongSms: 0 }, 'failure;短信内容不能为空'],
@@ -117,7 +161,16 @@ for (const dialect of DIALECTS) {
         [{ ...DEMO_AUTH, smstype: 1, content: '字'.repeat(1006), mobile: '13800138000', isLongSms: 1 }, 'failure;短信内容过长'],
         [{ ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '', isLongSms: 0 }, 'failure;手机号码不能为空'],
         [{ ...DEMO_AUTH, smstype: 1, content: 'x', mobile: 'abc,123,0371-86687083', isLongSms: 0 }, 'failure;没有有效的手机号码'],
-        [{ ...DEMO_AUTH, smstype: 1, content: 'x', mobile: Array.from({ length: 20001 }, (_, i) => String(13000000000 + i)).join(','), isLongSms: 0 }, 'failure;手机号码数量超过20000个'],
+        [
+          {
+            ...DEMO_AUTH,
+            smstype: 1,
+            content: 'x',
+            mobile: Array.from({ length: 20001 }, (_, i) => String(13000000000 + i)).join(','),
+            isLongSms: 0,
+          },
+          'failure;手机号码数量超过20000个',
+        ],
         [{ username: 'poor', password: B64('poor123'), smstype: 1, content: 'x', mobile: TWO, isLongSms: 0 }, 'failure;余额不足'],
         [{ username: 'poor', password: B64('poor123'), smstype: 0, content: 'x', mobile: '13800138000', isLongSms: 0 }, 'failure;余额不足'],
       ];
@@ -166,7 +219,10 @@ describe('userApi wire tolerance', () => {
     const res = await post(gw.serviceUrl, axisSendSms('http://webservice.sms.oldvendor'), { soapaction: '""' });
     assert.equal(res.status, 200);
     assert.equal(res.contentType, 'text/xml; charset=utf-8');
-    assert.match(res.body, /^<\?xml version="1\.0" encoding="utf-8"\?><soap:Envelope xmlns:soap="http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\/" xmlns:xsd="http:\/\/www\.w3\.org\/2001\/XMLSchema" xmlns:xsi="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance"><soap:Body><ns1:sendSmsResponse xmlns:ns1="http:\/\/webservice\.sms\.oldvendor" soap:encodingStyle="http:\/\/schemas\.xmlsoap\.org\/soap\/encoding\/"><sendSmsReturn xsi:type="xsd:string">success;\d{20}<\/sendSmsReturn><\/ns1:sendSmsResponse><\/soap:Body><\/soap:Envelope>$/);
+    assert.match(
+      res.body,
+      /^<\?xml version="1\.0" encoding="utf-8"\?><soap:Envelope xmlns:soap="http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\/" xmlns:xsd="http:\/\/www\.w3\.org\/2001\/XMLSchema" xmlns:xsi="http:\/\/www\.w3\.org\/2001\/XMLSchema-instance"><soap:Body><ns1:sendSmsResponse xmlns:ns1="http:\/\/webservice\.sms\.oldvendor" soap:encodingStyle="http:\/\/schemas\.xmlsoap\.org\/soap\/encoding\/"><sendSmsReturn xsi:type="xsd:string">success;\d{20}<\/sendSmsReturn><\/ns1:sendSmsResponse><\/soap:Body><\/soap:Envelope>$/,
+    );
     const row = await gw.db.getRepository(Send).findOneByOrFail({ batchId: returnValue(res.body).split(';')[1] });
     assert.equal(row.content, '旧系统');
     assert.equal(row.msgType, 1);
@@ -174,7 +230,12 @@ describe('userApi wire tolerance', () => {
   });
 
   test('any SOAPAction, or none, reaches the operation in the body', async () => {
-    for (const headers of [{} as Record<string, string>, { soapaction: '' }, { soapaction: '"http://userapi.ws.smsgateway/getRestMoney"' }, { soapaction: 'whatever' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { soapaction: '' },
+      { soapaction: '"http://userapi.ws.smsgateway/getRestMoney"' },
+      { soapaction: 'whatever' },
+    ]) {
       const res = await post(gw.serviceUrl, docLiteral('getRestMoney', DEMO_AUTH), headers);
       assert.equal(res.status, 200);
       assert.match(returnValue(res.body), /^memberSmsNum=\d+;gateSmsNum=\d+;kaSmsNum=\d+$/);
@@ -182,18 +243,30 @@ describe('userApi wire tolerance', () => {
   });
 
   test('SOAP 1.2 is answered in SOAP 1.2', async () => {
-    const body = docLiteral('getRestMoney', DEMO_AUTH).replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope');
+    const body = docLiteral('getRestMoney', DEMO_AUTH).replace(
+      'http://schemas.xmlsoap.org/soap/envelope/',
+      'http://www.w3.org/2003/05/soap-envelope',
+    );
     const res = await post(gw.serviceUrl, body, { 'content-type': 'application/soap+xml; charset=utf-8; action="getRestMoney"' });
     assert.equal(res.status, 200);
     assert.equal(res.contentType, 'application/soap+xml; charset=utf-8');
-    assert.match(res.body, /<soap:Envelope xmlns:soap="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"[^>]*><soap:Body><ns1:getRestMoneyResponse xmlns:ns1="http:\/\/userapi\.ws\.smsgateway"><ns1:getRestMoneyReturn>memberSmsNum=/);
+    assert.match(
+      res.body,
+      /<soap:Envelope xmlns:soap="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"[^>]*><soap:Body><ns1:getRestMoneyResponse xmlns:ns1="http:\/\/userapi\.ws\.smsgateway"><ns1:getRestMoneyReturn>memberSmsNum=/,
+    );
   });
 
   test('GBK request bodies, by Content-Type or by the XML declaration', async () => {
     const text = '您好，明天下午三点开会';
     for (const [xml, contentType] of [
       [docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: text, mobile: '13800138000', isLongSms: 0 }), 'text/xml; charset=GBK'],
-      [docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: text, mobile: '13800138000', isLongSms: 0 }).replace('encoding="utf-8"', 'encoding="GB2312"'), 'text/xml'],
+      [
+        docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: text, mobile: '13800138000', isLongSms: 0 }).replace(
+          'encoding="utf-8"',
+          'encoding="GB2312"',
+        ),
+        'text/xml',
+      ],
     ] as const) {
       const res = await post(gw.serviceUrl, gbk(xml), { 'content-type': contentType });
       const sent = returnValue(res.body);
@@ -226,8 +299,14 @@ describe('userApi wire tolerance', () => {
   };
 
   test('malformed XML, an unknown operation, a non-SOAP body: a SOAP fault, never a trace', async () => {
-    assertFault(await post(gw.serviceUrl, '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><sendSms>'), /malformed XML/);
-    assertFault(await post(gw.serviceUrl, docLiteral('deleteEverything', DEMO_AUTH)), /unknown operation deleteEverything; this service has sendSms, getRestMoney, getSmsReport, getRecvSMS/);
+    assertFault(
+      await post(gw.serviceUrl, '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><sendSms>'),
+      /malformed XML/,
+    );
+    assertFault(
+      await post(gw.serviceUrl, docLiteral('deleteEverything', DEMO_AUTH)),
+      /unknown operation deleteEverything; this service has sendSms, getRestMoney, getSmsReport, getRecvSMS/,
+    );
     assertFault(await post(gw.serviceUrl, 'hello'), /malformed XML/);
     assertFault(await post(gw.serviceUrl, '<a/>'), /not a SOAP envelope/);
     const soap12 = await post(gw.serviceUrl, '<x', { 'content-type': 'application/soap+xml' });
@@ -236,16 +315,22 @@ describe('userApi wire tolerance', () => {
   });
 
   test('external entities and entity expansion are refused', async () => {
-    const xxe = '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + docLiteral('getRestMoney', { username: '&xxe;', password: 'x' }).replace(/^<\?xml[^>]*\?>/, '');
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' +
+      docLiteral('getRestMoney', { username: '&xxe;', password: 'x' }).replace(/^<\?xml[^>]*\?>/, '');
     const res = await post(gw.serviceUrl, xxe);
     assertFault(res, /DOCTYPE is not allowed/);
     assert.doesNotMatch(res.body, /root:/);
-    const bomb = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><getRestMoney><username>&lol2;</username></getRestMoney></soap:Body></soap:Envelope>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><getRestMoney><username>&lol2;</username></getRestMoney></soap:Body></soap:Envelope>';
     assertFault(await post(gw.serviceUrl, bomb), /DOCTYPE is not allowed/);
   });
 
   test('a body over the size limit gets 413 and a fault', async () => {
-    const res = await post(gw.serviceUrl, docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x'.repeat(300 * 1024), mobile: '13800138000', isLongSms: 0 }));
+    const res = await post(
+      gw.serviceUrl,
+      docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x'.repeat(300 * 1024), mobile: '13800138000', isLongSms: 0 }),
+    );
     assert.equal(res.status, 413);
     assert.match(res.body, /<faultstring>request body larger than 262144 bytes<\/faultstring>/);
   });
@@ -268,7 +353,10 @@ describe('userApi wire tolerance', () => {
       assert.equal((await fetch(`${broken.url}/healthz`)).status, 200);
       await broken.db.destroy();
       assert.deepEqual(await (await fetch(`${broken.url}/healthz`)).json(), { status: 'unavailable', reason: 'database unreachable' });
-      const res = await post(broken.serviceUrl, docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }));
+      const res = await post(
+        broken.serviceUrl,
+        docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 }),
+      );
       assert.equal(res.status, 200);
       assert.equal(returnValue(res.body), 'failure;系统繁忙,请稍后再试');
     } finally {
@@ -279,16 +367,42 @@ describe('userApi wire tolerance', () => {
   test('a message the vendor never reports on is reported unknown (2) once, and a late report still counts', async () => {
     const silent = await startTestGateway({ simulator: { delayMs: 3_600_000 }, env: { REPORT_TIMEOUT_MS: '300' } });
     try {
-      const sent = await call(silent.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: '13800138000', isLongSms: 0 });
+      const sent = await call(silent.serviceUrl, 'sendSms', {
+        ...DEMO_AUTH,
+        smstype: 1,
+        content: 'x',
+        mobile: '13800138000',
+        isLongSms: 0,
+      });
       await silent.waitForReports(1);
       const batchId = sent.split(';')[1];
-      assert.match(await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH), new RegExp(`<smslogid>${batchId}</smslogid><status>2</status>`));
+      assert.match(
+        await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH),
+        new RegExp(`<smslogid>${batchId}</smslogid><status>2</status>`),
+      );
       await new Promise((r) => setTimeout(r, 700));
-      assert.equal(await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH), '<?xml version="1.0" encoding="utf-8"?><smsreport></smsreport>', 'told once');
+      assert.equal(
+        await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH),
+        '<?xml version="1.0" encoding="utf-8"?><smsreport></smsreport>',
+        'told once',
+      );
       const row = await silent.db.getRepository(Send).findOneByOrFail({ batchId });
       assert.deepEqual([row.STATUS, row.reportStatus], [SendStatus.submitted, 'TIMEOUT']);
-      assert.equal(await silent.core.reports.record({ vendor: 'simulator', vendorMsgId: row.vendorMsgId!, mobile: row.infoto, outcome: 'delivered', code: 'DELIVRD', at: new Date() }), 'applied');
-      assert.match(await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH), new RegExp(`<smslogid>${batchId}</smslogid><status>1</status>`));
+      assert.equal(
+        await silent.core.reports.record({
+          vendor: 'simulator',
+          vendorMsgId: row.vendorMsgId!,
+          mobile: row.infoto,
+          outcome: 'delivered',
+          code: 'DELIVRD',
+          at: new Date(),
+        }),
+        'applied',
+      );
+      assert.match(
+        await call(silent.serviceUrl, 'getSmsReport', DEMO_AUTH),
+        new RegExp(`<smslogid>${batchId}</smslogid><status>1</status>`),
+      );
     } finally {
       await silent.stop();
     }
@@ -301,10 +415,15 @@ describe('userApi wire tolerance', () => {
     await gw.core.accounts.create('fenced', 'pw');
     await gw.db.getRepository(Account).update({ username: 'fenced' }, { ipAllow: '10.1.1.1' });
     assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'fenced', password: B64('pw') }), 'failure;IP地址不在白名单内');
-    const spoofed = await post(gw.serviceUrl, docLiteral('getRestMoney', { username: 'fenced', password: B64('pw') }), { 'x-forwarded-for': '10.1.1.1' });
+    const spoofed = await post(gw.serviceUrl, docLiteral('getRestMoney', { username: 'fenced', password: B64('pw') }), {
+      'x-forwarded-for': '10.1.1.1',
+    });
     assert.equal(returnValue(spoofed.body), 'failure;IP地址不在白名单内', 'X-Forwarded-For is not believed unless TRUST_PROXY is set');
     await gw.db.getRepository(Account).update({ username: 'fenced' }, { ipAllow: '10.1.1.1, 127.0.0.1' });
-    assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'fenced', password: B64('pw') }), 'memberSmsNum=0;gateSmsNum=0;kaSmsNum=0');
+    assert.equal(
+      await call(gw.serviceUrl, 'getRestMoney', { username: 'fenced', password: B64('pw') }),
+      'memberSmsNum=0;gateSmsNum=0;kaSmsNum=0',
+    );
   });
 });
 
@@ -312,7 +431,7 @@ test('GBK helper sanity: the seed example decodes to 你谁啊?', () => {
   assert.equal(iconv.decode(Buffer.from('xOPLrbChPw==', 'base64'), 'gbk'), '你谁啊?');
 });
 
-test('on SQLite, writes never ride along in another caller\'s transaction that rolls back', async () => {
+test("on SQLite, writes never ride along in another caller's transaction that rolls back", async () => {
   // SQLite gives TypeORM one connection: a write issued while another caller's transaction is
   // open would join it, and that transaction's rollback would silently take the write with it.
   const gw = await startTestGateway();
@@ -339,7 +458,10 @@ test('on SQLite, writes never ride along in another caller\'s transaction that r
     await assert.rejects(doomed, /rolled back/);
     await writes;
     assert.match(await call(gw.serviceUrl, 'getRecvSMS', DEMO_AUTH), /<content>u9i4tA==<\/content>/, 'the reply was kept');
-    assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'newcomer', password: B64('pw') }), 'memberSmsNum=0;gateSmsNum=5;kaSmsNum=0');
+    assert.equal(
+      await call(gw.serviceUrl, 'getRestMoney', { username: 'newcomer', password: B64('pw') }),
+      'memberSmsNum=0;gateSmsNum=5;kaSmsNum=0',
+    );
   } finally {
     await gw.stop();
   }

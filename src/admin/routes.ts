@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { isPool, Pool } from '../core/accounts';
-import { Core } from '../core';
+import { isPool, type Pool } from '../core/accounts';
+import type { Core } from '../core';
 import { Failure } from '../core/failures';
-import { SimulatorVendor } from '../vendors/simulator';
+import type { SimulatorVendor } from '../vendors/simulator';
 
 /**
  * The admin HTTP API under /admin, behind a bearer token (ADMIN_TOKEN; unset disables it):
@@ -52,7 +52,8 @@ export function adminRoutes(core: Core, simulator: SimulatorVendor, token: strin
     } else if (topup) {
       const pool = Number(body.pool);
       const amount = Number(body.amount);
-      if (!isPool(pool) || !Number.isInteger(amount) || amount === 0) return bad(ctx, 'pool must be 0, 1 or 2 and amount a non-zero whole number');
+      if (!isPool(pool) || !Number.isInteger(amount) || amount === 0)
+        return bad(ctx, 'pool must be 0, 1 or 2 and amount a non-zero whole number');
       const account = await core.accounts.find(decodeURIComponent(topup[1]!));
       if (!account) return bad(ctx, 'no such account', 404);
       try {

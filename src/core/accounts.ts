@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Account, BalanceLedger } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { Failure } from './failures';
@@ -67,7 +67,15 @@ export class Accounts {
   }
 
   /** Moves a pool's balance up (top-up, refund) or down and writes the ledger line, in one transaction. */
-  async adjust(accountId: number, pool: Pool, amount: number, business: string, operator: string, businessNumber: string | null, notes: string | null): Promise<number> {
+  async adjust(
+    accountId: number,
+    pool: Pool,
+    amount: number,
+    business: string,
+    operator: string,
+    businessNumber: string | null,
+    notes: string | null,
+  ): Promise<number> {
     return inTransaction(this.db, (m) => chargeInTransaction(m, accountId, pool, -amount, business, operator, businessNumber, notes));
   }
 }
@@ -78,8 +86,14 @@ export class Accounts {
  * concurrent sends can never spend the same message twice. Returns what remains.
  */
 export async function chargeInTransaction(
-  m: import('typeorm').EntityManager, accountId: number, pool: Pool, cost: number,
-  business: string, operator: string, businessNumber: string | null, notes: string | null,
+  m: import('typeorm').EntityManager,
+  accountId: number,
+  pool: Pool,
+  cost: number,
+  business: string,
+  operator: string,
+  businessNumber: string | null,
+  notes: string | null,
 ): Promise<number> {
   const column = POOLS[pool].column;
   const result = await m
@@ -92,7 +106,16 @@ export async function chargeInTransaction(
   if ((result.affected ?? 0) !== 1) throw new Failure('insufficientBalance');
   const remaining = balanceOf(await m.getRepository(Account).findOneByOrFail({ id: accountId }), pool);
   await m.getRepository(BalanceLedger).insert({
-    accountId, pool, original: remaining + cost, amount: -cost, remaining, business, businessNumber, operator, notes, createdAt: new Date(),
+    accountId,
+    pool,
+    original: remaining + cost,
+    amount: -cost,
+    remaining,
+    business,
+    businessNumber,
+    operator,
+    notes,
+    createdAt: new Date(),
   });
   return remaining;
 }

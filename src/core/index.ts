@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Accounts } from './accounts';
 import { Replies } from './replies';
 import { Reports } from './reports';

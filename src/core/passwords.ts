@@ -18,7 +18,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem,
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: PARAMS.maxmem,
   });
   return timingSafeEqual(actual, expected);
 }
@@ -33,7 +36,10 @@ export class VerifiedPasswordCache {
   private readonly key = randomBytes(32);
   private readonly entries = new Map<string, { mac: Buffer; expires: number }>();
 
-  constructor(private readonly ttlMs = 5 * 60_000, private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly ttlMs = 5 * 60_000,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   private mac(username: string, password: string, stored: string): Buffer {
     return createHmac('sha256', this.key).update(`${username}\0${password}\0${stored}`).digest();

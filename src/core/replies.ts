@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Account, Reply, Send } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { fetchOnce } from './fetchOnce';
@@ -23,8 +23,15 @@ export class Replies {
     const account = await this.findAccount(reply);
     if (!account) return null;
     const row = this.db.getRepository(Reply).create({
-      accountId: account.id, mobile: reply.mobile, receiver: account.username, content: reply.content,
-      extNo: reply.extNo ?? null, vendor: reply.vendor, receivedAt: reply.at, fetchToken: null, fetchedAt: null,
+      accountId: account.id,
+      mobile: reply.mobile,
+      receiver: account.username,
+      content: reply.content,
+      extNo: reply.extNo ?? null,
+      vendor: reply.vendor,
+      receivedAt: reply.at,
+      fetchToken: null,
+      fetchedAt: null,
     });
     await inTransaction(this.db, (m) => m.getRepository(Reply).insert(row));
     return row;

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, In, IsNull, LessThan } from 'typeorm';
+import { type DataSource, type EntityManager, In, IsNull, LessThan } from 'typeorm';
 import { ParkedReport, Report, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { fetchOnce } from './fetchOnce';
@@ -24,8 +24,16 @@ export type ReportedRow = Pick<Send, 'ID' | 'accountId' | 'batchId' | 'infoto' |
 export async function queueReport(m: EntityManager, row: ReportedRow, status: number, code: string, at: Date): Promise<void> {
   if (row.accountId === null) return;
   await m.getRepository(Report).insert({
-    accountId: row.accountId, sendId: row.ID, batchId: row.batchId, mobile: row.infoto, status, code: code.slice(0, 32),
-    sendTime: row.submittedAt ?? row.Createtime, reportTime: at, fetchToken: null, fetchedAt: null,
+    accountId: row.accountId,
+    sendId: row.ID,
+    batchId: row.batchId,
+    mobile: row.infoto,
+    status,
+    code: code.slice(0, 32),
+    sendTime: row.submittedAt ?? row.Createtime,
+    reportTime: at,
+    fetchToken: null,
+    fetchedAt: null,
   });
 }
 
@@ -36,9 +44,14 @@ async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'a
   const rows = await sends.find({ where: { ...match, STATUS: In([SendStatus.waiting, SendStatus.submitted]) } });
   let applied = false;
   for (const row of rows) {
-    const status = report.outcome === 'delivered' ? SendStatus.delivered : report.outcome === 'failed' ? SendStatus.failed : SendStatus.submitted;
+    const status =
+      report.outcome === 'delivered' ? SendStatus.delivered : report.outcome === 'failed' ? SendStatus.failed : SendStatus.submitted;
     // "Unknown" leaves the row open for a final report, but is itself told only once.
-    const open = { ID: row.ID, STATUS: In([SendStatus.waiting, SendStatus.submitted]), ...(report.outcome === 'unknown' ? { reportTime: IsNull() } : {}) };
+    const open = {
+      ID: row.ID,
+      STATUS: In([SendStatus.waiting, SendStatus.submitted]),
+      ...(report.outcome === 'unknown' ? { reportTime: IsNull() } : {}),
+    };
     const updated = await sends.update(open, { STATUS: status, reportStatus: report.code.slice(0, 32), reportTime: report.at });
     if ((updated.affected ?? 0) === 0) continue;
     applied = true;
@@ -47,8 +60,13 @@ async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'a
   if (applied) return 'applied';
   if (rows.length > 0 || (await sends.existsBy(match))) return 'repeated';
   await m.getRepository(ParkedReport).insert({
-    vendor: report.vendor, vendorMsgId: report.vendorMsgId, mobile: report.mobile ?? null, outcome: report.outcome,
-    code: report.code.slice(0, 32), reportTime: report.at, parkedAt: new Date(),
+    vendor: report.vendor,
+    vendorMsgId: report.vendorMsgId,
+    mobile: report.mobile ?? null,
+    outcome: report.outcome,
+    code: report.code.slice(0, 32),
+    reportTime: report.at,
+    parkedAt: new Date(),
   });
   return 'parked';
 }
@@ -91,11 +109,20 @@ export class Reports {
    */
   async expireOverdue(cutoff: Date, now = new Date()): Promise<number> {
     const overdue = await this.db.getRepository(Send).find({
-      where: { STATUS: SendStatus.submitted, reportTime: IsNull(), submittedAt: LessThan(cutoff) }, order: { ID: 'ASC' }, take: 500,
+      where: { STATUS: SendStatus.submitted, reportTime: IsNull(), submittedAt: LessThan(cutoff) },
+      order: { ID: 'ASC' },
+      take: 500,
     });
-    await this.recordAll(overdue.map((row) => ({
-      vendor: row.vendor ?? '', vendorMsgId: row.vendorMsgId ?? '', mobile: row.infoto, outcome: 'unknown' as const, code: 'TIMEOUT', at: now,
-    })));
+    await this.recordAll(
+      overdue.map((row) => ({
+        vendor: row.vendor ?? '',
+        vendorMsgId: row.vendorMsgId ?? '',
+        mobile: row.infoto,
+        outcome: 'unknown' as const,
+        code: 'TIMEOUT',
+        at: now,
+      })),
+    );
     return overdue.length;
   }
 

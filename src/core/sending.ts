@@ -1,7 +1,7 @@
-import { DataSource, InsertResult } from 'typeorm';
-import { Account, Batch, Send, SendStatus } from '../../entities';
+import type { DataSource, InsertResult } from 'typeorm';
+import { type Account, Batch, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
-import { chargeInTransaction, Pool } from './accounts';
+import { chargeInTransaction, type Pool } from './accounts';
 import { batchIdFor } from './batchId';
 import { Failure } from './failures';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
@@ -84,18 +84,32 @@ export class Sending {
 
     const batchId = await inTransaction(this.db, async (m) => {
       const inserted = await m.getRepository(Batch).insert({
-        accountId: req.account.id, createdAt: now, recipients: recipients.valid.length, segments, cost,
+        accountId: req.account.id,
+        createdAt: now,
+        recipients: recipients.valid.length,
+        segments,
+        cost,
       });
       const batchId = batchIdFor(now, insertedId(inserted, 'id'));
       const notes = `${recipients.valid.length} numbers × ${segments} segments`;
       await chargeInTransaction(m, req.account.id, req.pool, cost, 'send', req.account.username, batchId, notes);
       const rows = recipients.valid.map((mobile) => row(batchId, mobile, SendStatus.waiting, segments, null));
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await m.createQueryBuilder().insert().into(Send).values(rows.slice(i, i + INSERT_CHUNK)).updateEntity(false).execute();
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(Send)
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .updateEntity(false)
+          .execute();
       }
       for (const mobile of recipients.invalid) {
-        const inserted = await m.createQueryBuilder().insert().into(Send)
-          .values(row(batchId, mobile.slice(0, 32), SendStatus.failed, 0, 'invalid mobile number')).execute();
+        const inserted = await m
+          .createQueryBuilder()
+          .insert()
+          .into(Send)
+          .values(row(batchId, mobile.slice(0, 32), SendStatus.failed, 0, 'invalid mobile number'))
+          .execute();
         const ID = insertedId(inserted, 'ID');
         const reported = { ID, accountId: req.account.id, batchId, infoto: mobile.slice(0, 32), Createtime: now, submittedAt: null };
         await queueReport(m, reported, ReportStatus.failed, 'INVALID', now);

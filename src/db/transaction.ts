@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Runs fn in a transaction. Every write of the gateway goes through here.
@@ -12,7 +12,10 @@ export function inTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promi
   if (db.options.type === 'mysql') return mysqlTransaction(db, fn);
   const previous = sqliteQueues.get(db) ?? Promise.resolve();
   const run = previous.then(() => sqliteTransaction(db, fn));
-  sqliteQueues.set(db, run.catch(() => undefined));
+  sqliteQueues.set(
+    db,
+    run.catch(() => undefined),
+  );
   return run;
 }
 

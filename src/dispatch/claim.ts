@@ -1,4 +1,4 @@
-import { DataSource, In } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { Send, SendStatus } from '../../entities';
 import { inTransaction, sqlTime } from '../db/transaction';
 

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DataSource, In } from 'typeorm';
+import { type DataSource, In } from 'typeorm';
 import { Account, Send, SendStatus } from '../../entities';
-import { Config } from '../config';
+import type { Config } from '../config';
 import { chargeInTransaction, isPool } from '../core/accounts';
 import { queueReport, Reports, ReportStatus } from '../core/reports';
 import { inTransaction } from '../db/transaction';
-import { Logger } from '../logger';
-import { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
+import type { Logger } from '../logger';
+import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
 import { claimDueRows } from './claim';
 
 /** Delay before retry n (1-based), doubling from twice the base: 2 s, 4 s, 8 s … at most 5 minutes by default. */
@@ -60,7 +60,13 @@ export class Dispatcher {
   /** One round: claim a batch and send it. Returns how many rows were claimed. */
   async tick(): Promise<number> {
     const now = new Date();
-    const rows = await claimDueRows(this.db, this.owner, this.config.dispatch.batchSize, now, new Date(now.getTime() + this.config.dispatch.leaseMs));
+    const rows = await claimDueRows(
+      this.db,
+      this.owner,
+      this.config.dispatch.batchSize,
+      now,
+      new Date(now.getTime() + this.config.dispatch.leaseMs),
+    );
     if (rows.length === 0) return 0;
     const accounts = await this.accountsOf(rows);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
@@ -75,7 +81,12 @@ export class Dispatcher {
   }
 
   private vendorFor(row: Send, account: Account | undefined): Vendor {
-    const route = account?.route ? account.route.split(',').map((v) => v.trim()).filter((v) => this.vendors.has(v)) : [];
+    const route = account?.route
+      ? account.route
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => this.vendors.has(v))
+      : [];
     const names = route.length > 0 ? route : this.config.vendors;
     return this.vendors.get(names[row.attempts % names.length])!;
   }
@@ -90,8 +101,13 @@ export class Dispatcher {
     const messages: OutboundMessage[] = rows.map((row) => {
       const account = accounts.get(row.accountId ?? -1);
       return {
-        id: row.ID, mobile: row.infoto, content: row.content, isLong: row.isLong === 1, segments: row.segments,
-        extNo: account?.extNo ?? null, signature: account?.signature ?? null,
+        id: row.ID,
+        mobile: row.infoto,
+        content: row.content,
+        isLong: row.isLong === 1,
+        segments: row.segments,
+        extNo: account?.extNo ?? null,
+        signature: account?.signature ?? null,
       };
     });
     let outcomes: SendOutcome[];
@@ -99,7 +115,12 @@ export class Dispatcher {
       outcomes = await vendor.send(messages);
     } catch (err) {
       this.log.warn({ err, vendor: vendor.name, rows: rows.length }, 'vendor call failed; rows will be retried');
-      outcomes = rows.map((row) => ({ id: row.ID, ok: false, retryable: true, error: `${vendor.name}: ${String((err as Error).message ?? err)}` }));
+      outcomes = rows.map((row) => ({
+        id: row.ID,
+        ok: false,
+        retryable: true,
+        error: `${vendor.name}: ${String((err as Error).message ?? err)}`,
+      }));
     }
     const byId = new Map(outcomes.map((o) => [o.id, o]));
     const now = new Date();
@@ -107,24 +128,45 @@ export class Dispatcher {
       const sends = m.getRepository(Send);
       const acceptedIds: string[] = [];
       for (const row of rows) {
-        const outcome: SendOutcome = byId.get(row.ID) ?? { id: row.ID, ok: false, retryable: true, error: `${vendor.name} gave no answer for this message` };
+        const outcome: SendOutcome = byId.get(row.ID) ?? {
+          id: row.ID,
+          ok: false,
+          retryable: true,
+          error: `${vendor.name} gave no answer for this message`,
+        };
         const attempts = row.attempts + 1;
         const mine = { ID: row.ID, claimOwner: this.owner };
         if (outcome.ok) {
           await sends.update(mine, {
-            STATUS: SendStatus.submitted, vendor: vendor.name, vendorMsgId: outcome.vendorMsgId, submittedAt: now,
-            attempts, claimOwner: null, leaseUntil: null, lastError: null,
+            STATUS: SendStatus.submitted,
+            vendor: vendor.name,
+            vendorMsgId: outcome.vendorMsgId,
+            submittedAt: now,
+            attempts,
+            claimOwner: null,
+            leaseUntil: null,
+            lastError: null,
           });
           acceptedIds.push(outcome.vendorMsgId);
         } else if (outcome.retryable && attempts < this.config.dispatch.maxAttempts) {
           await sends.update(mine, {
-            attempts, nextAttemptAt: new Date(now.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs)), claimOwner: null, leaseUntil: null,
-            vendor: vendor.name, lastError: outcome.error.slice(0, 255),
+            attempts,
+            nextAttemptAt: new Date(now.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs)),
+            claimOwner: null,
+            leaseUntil: null,
+            vendor: vendor.name,
+            lastError: outcome.error.slice(0, 255),
           });
         } else {
           const updated = await sends.update(mine, {
-            STATUS: SendStatus.failed, attempts, claimOwner: null, leaseUntil: null, vendor: vendor.name,
-            lastError: outcome.error.slice(0, 255), reportStatus: 'FAILED', reportTime: now,
+            STATUS: SendStatus.failed,
+            attempts,
+            claimOwner: null,
+            leaseUntil: null,
+            vendor: vendor.name,
+            lastError: outcome.error.slice(0, 255),
+            reportStatus: 'FAILED',
+            reportTime: now,
           });
           if ((updated.affected ?? 0) === 1) await this.refundAndReport(m, row, now, outcome.error);
         }
@@ -135,7 +177,16 @@ export class Dispatcher {
 
   private async refundAndReport(m: import('typeorm').EntityManager, row: Send, now: Date, error: string): Promise<void> {
     if (row.accountId !== null && row.charged > 0 && row.msgType !== null && isPool(row.msgType)) {
-      await chargeInTransaction(m, row.accountId, row.msgType, -row.charged, 'refund', 'dispatcher', row.batchId, `${row.infoto}: ${error}`.slice(0, 255));
+      await chargeInTransaction(
+        m,
+        row.accountId,
+        row.msgType,
+        -row.charged,
+        'refund',
+        'dispatcher',
+        row.batchId,
+        `${row.infoto}: ${error}`.slice(0, 255),
+      );
     }
     await queueReport(m, row, ReportStatus.failed, 'FAILED', now);
   }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { Account } from '../../entities';
+import type { Account } from '../../entities';
 import { balanceOf, isPool } from '../core/accounts';
 import { Failure, FailureMessages } from '../core/failures';
 import { javaTimestamp } from '../core/legacyTime';
-import { Core } from '../core';
-import { CallContext, SoapServiceDefinition } from '../soap/service';
+import type { Core } from '../core';
+import type { CallContext, SoapServiceDefinition } from '../soap/service';
 import { escapeXml } from '../soap/xml';
 import { decodeBase64Password } from './legacyPassword';
 
@@ -17,7 +17,8 @@ const CREDENTIALS = ['username', 'password'] as const;
  */
 export function userApiService(core: Core, wsdlDir: string): SoapServiceDefinition {
   /** Runs an operation for an authenticated caller and turns a refusal into the legacy `failure;…`. */
-  const authenticated = (fn: (account: Account, args: Record<string, string | null>, call: CallContext) => Promise<string>) =>
+  const authenticated =
+    (fn: (account: Account, args: Record<string, string | null>, call: CallContext) => Promise<string>) =>
     async (args: Record<string, string | null>, call: CallContext): Promise<string> => {
       try {
         const account = await core.accounts.authenticate(args.username ?? '', decodeBase64Password(args.password), call.ip);
@@ -39,20 +40,30 @@ export function userApiService(core: Core, wsdlDir: string): SoapServiceDefiniti
           const pool = Number((args.smstype ?? '').trim());
           if (!(args.smstype ?? '').trim() || !isPool(pool)) throw new Failure('badSmsType');
           const accepted = await core.sending.submit({
-            account, pool, content: args.content ?? '', mobiles: args.mobile ?? '', isLong: (args.isLongSms ?? '').trim() === '1', hostname: call.ip,
+            account,
+            pool,
+            content: args.content ?? '',
+            mobiles: args.mobile ?? '',
+            isLong: (args.isLongSms ?? '').trim() === '1',
+            hostname: call.ip,
           });
           return `success;${accepted.batchId}`;
         }),
       },
       getRestMoney: {
         params: CREDENTIALS,
-        handle: authenticated(async (account) => `memberSmsNum=${balanceOf(account, 2)};gateSmsNum=${balanceOf(account, 1)};kaSmsNum=${balanceOf(account, 0)}`),
+        handle: authenticated(
+          async (account) => `memberSmsNum=${balanceOf(account, 2)};gateSmsNum=${balanceOf(account, 1)};kaSmsNum=${balanceOf(account, 0)}`,
+        ),
       },
       getSmsReport: {
         params: CREDENTIALS,
         handle: authenticated(async (account) => {
           const reports = await core.reports.fetch(account.id);
-          const items = reports.map((r) => `<psreport><mobile>${escapeXml(r.mobile)}</mobile><username>${escapeXml(account.username)}</username><smslogid>${escapeXml(r.batchId ?? '')}</smslogid><status>${r.status}</status><sendtime>${javaTimestamp(r.sendTime)}</sendtime></psreport>`);
+          const items = reports.map(
+            (r) =>
+              `<psreport><mobile>${escapeXml(r.mobile)}</mobile><username>${escapeXml(account.username)}</username><smslogid>${escapeXml(r.batchId ?? '')}</smslogid><status>${r.status}</status><sendtime>${javaTimestamp(r.sendTime)}</sendtime></psreport>`,
+          );
           return `<?xml version="1.0" encoding="utf-8"?><smsreport>${items.join('')}</smsreport>`;
         }),
       },
@@ -60,7 +71,10 @@ export function userApiService(core: Core, wsdlDir: string): SoapServiceDefiniti
         params: CREDENTIALS,
         handle: authenticated(async (account) => {
           const replies = await core.replies.fetch(account.id);
-          const items = replies.map((r) => `<psrerecv><mobile>${escapeXml(r.mobile)}</mobile><receiver>${escapeXml(r.receiver)}</receiver><content>${iconv.encode(r.content, 'gbk').toString('base64')}</content><sendtime>${javaTimestamp(r.receivedAt)}</sendtime></psrerecv>`);
+          const items = replies.map(
+            (r) =>
+              `<psrerecv><mobile>${escapeXml(r.mobile)}</mobile><receiver>${escapeXml(r.receiver)}</receiver><content>${iconv.encode(r.content, 'gbk').toString('base64')}</content><sendtime>${javaTimestamp(r.receivedAt)}</sendtime></psrerecv>`,
+          );
           return `<?xml version="1.0" encoding="utf-8"?><smsrerecv>${items.join('')}</smsrerecv>`;
         }),
       },

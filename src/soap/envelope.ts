@@ -1,4 +1,4 @@
-import { attrKey, parseXml, XmlElement, XmlError } from './xml';
+import { attrKey, parseXml, type XmlElement, type XmlError } from './xml';
 
 export const SOAP11_ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_ENV = 'http://www.w3.org/2003/05/soap-envelope';
@@ -26,7 +26,10 @@ export interface SoapCall {
 }
 
 export class SoapClientError extends Error {
-  constructor(message: string, readonly version: SoapVersion) {
+  constructor(
+    message: string,
+    readonly version: SoapVersion,
+  ) {
     super(message);
   }
 }

@@ -1,5 +1,5 @@
 import { escapeXml } from './xml';
-import { SOAP11_ENV, SOAP12_ENV, SOAP_ENC, SoapCall, SoapVersion } from './envelope';
+import { SOAP11_ENV, SOAP12_ENV, SOAP_ENC, type SoapCall, type SoapVersion } from './envelope';
 
 const XML_DECL = '<?xml version="1.0" encoding="utf-8"?>';
 
@@ -31,7 +31,13 @@ export function renderResponse(call: SoapCall, returnName: string, value: string
 export function renderFault(version: SoapVersion, sender: boolean, message: string): string {
   const text = escapeXml(message);
   if (version === '1.2') {
-    return envelope(version, `<soap:Fault><soap:Code><soap:Value>soap:${sender ? 'Sender' : 'Receiver'}</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${text}</soap:Text></soap:Reason></soap:Fault>`);
+    return envelope(
+      version,
+      `<soap:Fault><soap:Code><soap:Value>soap:${sender ? 'Sender' : 'Receiver'}</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">${text}</soap:Text></soap:Reason></soap:Fault>`,
+    );
   }
-  return envelope(version, `<soap:Fault><faultcode>soap:${sender ? 'Client' : 'Server'}</faultcode><faultstring>${text}</faultstring></soap:Fault>`);
+  return envelope(
+    version,
+    `<soap:Fault><faultcode>soap:${sender ? 'Client' : 'Server'}</faultcode><faultstring>${text}</faultstring></soap:Fault>`,
+  );
 }

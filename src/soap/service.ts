@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { Logger } from '../logger';
-import { parseSoapCall, SoapCall, SoapClientError, SoapVersion } from './envelope';
+import type { Logger } from '../logger';
+import { parseSoapCall, type SoapCall, SoapClientError, type SoapVersion } from './envelope';
 import { renderFault, renderResponse, soapContentType } from './render';
 import { escapeXml } from './xml';
 
@@ -78,7 +78,12 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
       text = await readBody(ctx, options.maxBodyBytes);
     } catch (err) {
       const e = err as { status?: number; message: string };
-      return fault(e.status === 413 ? 413 : 400, fallbackVersion, true, e.status === 413 ? `request body larger than ${options.maxBodyBytes} bytes` : e.message);
+      return fault(
+        e.status === 413 ? 413 : 400,
+        fallbackVersion,
+        true,
+        e.status === 413 ? `request body larger than ${options.maxBodyBytes} bytes` : e.message,
+      );
     }
 
     let call: SoapCall;
@@ -88,8 +93,16 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
       if (err instanceof SoapClientError) return fault(500, err.version, true, err.message);
       throw err;
     }
-    const found = def.operations[call.operation] ? { name: call.operation, op: def.operations[call.operation]! } : byLowerName.get(call.operation.toLowerCase());
-    if (!found) return fault(500, call.version, true, `unknown operation ${call.operation}; this service has ${Object.keys(def.operations).join(', ')}`);
+    const found = def.operations[call.operation]
+      ? { name: call.operation, op: def.operations[call.operation]! }
+      : byLowerName.get(call.operation.toLowerCase());
+    if (!found)
+      return fault(
+        500,
+        call.version,
+        true,
+        `unknown operation ${call.operation}; this service has ${Object.keys(def.operations).join(', ')}`,
+      );
 
     let answer: string;
     try {
@@ -124,9 +137,10 @@ const GBK_FAMILY = /^(gbk|gb2312|gb18030|cp936|x-gbk|euc-cn)$/i;
  */
 async function readBody(ctx: Context, limit: number): Promise<string> {
   const raw = await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
-  const declared = /charset\s*=\s*"?([\w-]+)/i.exec(ctx.get('content-type'))?.[1]
-    ?? /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w-]+)["']/i.exec(raw.subarray(0, 200).toString('latin1'))?.[1]
-    ?? 'utf-8';
+  const declared =
+    /charset\s*=\s*"?([\w-]+)/i.exec(ctx.get('content-type'))?.[1] ??
+    /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w-]+)["']/i.exec(raw.subarray(0, 200).toString('latin1'))?.[1] ??
+    'utf-8';
   if (/^utf-?8$/i.test(declared) || /^(us-)?ascii$/i.test(declared)) return raw.toString('utf8');
   if (GBK_FAMILY.test(declared)) return iconv.decode(raw, 'gb18030');
   if (iconv.encodingExists(declared)) return iconv.decode(raw, declared);

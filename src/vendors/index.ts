@@ -1,6 +1,6 @@
-import { Config, ConfigError } from '../config';
+import { type Config, ConfigError } from '../config';
 import { SimulatorVendor } from './simulator';
-import { Vendor, VendorEvents } from './types';
+import type { Vendor, VendorEvents } from './types';
 
 /** Builds the configured vendors by name. Each new adapter adds one line here. */
 export function createVendors(config: Config, events: VendorEvents): Map<string, Vendor> {

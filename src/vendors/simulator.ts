@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DeliveryReport } from '../core/reports';
-import { OutboundMessage, SendOutcome, Vendor, VendorEvents } from './types';
+import type { DeliveryReport } from '../core/reports';
+import type { OutboundMessage, SendOutcome, Vendor, VendorEvents } from './types';
 
 export interface SimulatorOptions {
   /** Time from acceptance to the delivery report. */
@@ -18,7 +18,10 @@ export class SimulatorVendor implements Vendor {
   readonly name = 'simulator';
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly options: SimulatorOptions, private readonly events: VendorEvents) {}
+  constructor(
+    private readonly options: SimulatorOptions,
+    private readonly events: VendorEvents,
+  ) {}
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     const outcomes = batch.map((message) => ({ id: message.id, ok: true as const, vendorMsgId: randomUUID() }));
@@ -26,10 +29,16 @@ export class SimulatorVendor implements Vendor {
     // One push for the whole batch, as real vendors push arrays of reports.
     this.later(this.options.delayMs, async () => {
       const at = new Date();
-      const reports = batch.map((message, i): DeliveryReport => ({
-        vendor: this.name, vendorMsgId: outcomes[i]!.vendorMsgId, mobile: message.mobile,
-        outcome: delivered[i] ? 'delivered' : 'failed', code: delivered[i] ? 'DELIVRD' : 'UNDELIV', at,
-      }));
+      const reports = batch.map(
+        (message, i): DeliveryReport => ({
+          vendor: this.name,
+          vendorMsgId: outcomes[i]!.vendorMsgId,
+          mobile: message.mobile,
+          outcome: delivered[i] ? 'delivered' : 'failed',
+          code: delivered[i] ? 'DELIVRD' : 'UNDELIV',
+          at,
+        }),
+      );
       await this.events.reports(reports).catch(() => undefined);
     });
     return outcomes;

@@ -1,6 +1,6 @@
-import { DeliveryReport } from '../core/reports';
-import { Reply } from '../../entities';
-import { InboundReply } from '../core/replies';
+import type { DeliveryReport } from '../core/reports';
+import type { Reply } from '../../entities';
+import type { InboundReply } from '../core/replies';
 
 /** One claimed `send` row, as an adapter needs it. */
 export interface OutboundMessage {
@@ -14,9 +14,7 @@ export interface OutboundMessage {
 }
 
 /** What the vendor said of one message: accepted with its id, or refused and whether trying again may help. */
-export type SendOutcome =
-  | { id: number; ok: true; vendorMsgId: string }
-  | { id: number; ok: false; retryable: boolean; error: string };
+export type SendOutcome = { id: number; ok: true; vendorMsgId: string } | { id: number; ok: false; retryable: boolean; error: string };
 
 /** Where adapters deliver what their vendor pushes or answers to polls, already normalized. */
 export interface VendorEvents {

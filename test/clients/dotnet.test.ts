@@ -13,10 +13,7 @@ import { commandCall, runUserApiScenario } from './scenario';
 async function missingTools(): Promise<string | undefined> {
   const missing: string[] = [];
   for (const cmd of ['mono', 'wsdl', 'mcs']) if (!(await onPath(cmd))) missing.push(cmd);
-  const webServices = await anyExists([
-    '/usr/lib/mono/4.5/System.Web.Services.dll',
-    '/usr/lib/mono/gac/System.Web.Services',
-  ]);
+  const webServices = await anyExists(['/usr/lib/mono/4.5/System.Web.Services.dll', '/usr/lib/mono/gac/System.Web.Services']);
   if (!webServices) missing.push('System.Web.Services.dll');
   if (missing.length === 0) return undefined;
   return `.NET client tools missing (${missing.join(', ')}): install mono-devel libmono-system-web-services4.0-cil`;

@@ -89,7 +89,12 @@ export async function removeDir(dir: string): Promise<void> {
 
 /** True when `cmd` is an executable file (absolute path) or found on PATH. */
 export async function onPath(cmd: string): Promise<boolean> {
-  const candidates = cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [cmd]
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, cmd));
   for (const c of candidates) {
     try {
       await access(c, fsConstants.X_OK);

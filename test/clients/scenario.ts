@@ -117,19 +117,22 @@ async function steps(t: TestContext, gw: TestGateway, wire: WireRecorder, client
   await step(client.buildStep, () => client.build());
 
   let batchId = '';
-  await step('sendSms to two mobiles answers success;<20-digit batch id> and takes two from the gate pool; a wrong password answers failure; and charges nothing', async () => {
-    const [sent, wrongSend, wrongMoney, money] = await answers(
-      sendSms(PASSWORD, MOBILES.join(',')),
-      sendSms(WRONG_PASSWORD, MOBILES[0]),
-      query('getRestMoney', WRONG_PASSWORD),
-      query('getRestMoney'),
-    );
-    assert.match(sent, /^success;\d{20}$/);
-    batchId = sent.slice('success;'.length);
-    assert.match(wrongSend, /^failure;/, 'sendSms with a wrong password');
-    assert.match(wrongMoney, /^failure;/, 'getRestMoney with a wrong password');
-    assert.equal(money, BALANCE_AFTER_SEND);
-  });
+  await step(
+    'sendSms to two mobiles answers success;<20-digit batch id> and takes two from the gate pool; a wrong password answers failure; and charges nothing',
+    async () => {
+      const [sent, wrongSend, wrongMoney, money] = await answers(
+        sendSms(PASSWORD, MOBILES.join(',')),
+        sendSms(WRONG_PASSWORD, MOBILES[0]),
+        query('getRestMoney', WRONG_PASSWORD),
+        query('getRestMoney'),
+      );
+      assert.match(sent, /^success;\d{20}$/);
+      batchId = sent.slice('success;'.length);
+      assert.match(wrongSend, /^failure;/, 'sendSms with a wrong password');
+      assert.match(wrongMoney, /^failure;/, 'getRestMoney with a wrong password');
+      assert.equal(money, BALANCE_AFTER_SEND);
+    },
+  );
 
   await step('getSmsReport hands out both delivery reports once, getRecvSMS the reply once (content BASE64 of GBK)', async () => {
     await gw.waitForReports(2);

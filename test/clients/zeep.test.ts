@@ -31,7 +31,11 @@ test('zeep calls every userApi operation', { timeout: 300_000 }, async (t) => {
       const r = await runOk(PYTHON, ['-m', 'zeep', gw.wsdlUrl], { cwd: dir, env: PYENV, timeoutMs: 60_000 });
       const dump = r.stdout.toString('utf8');
       assert.match(dump, /userApiSoap/, dump);
-      assert.match(dump, /sendSms\(username: xsd:string, password: xsd:string, smstype: xsd:int, content: xsd:string, mobile: xsd:string, isLongSms: xsd:int\) -> sendSmsReturn: xsd:string/, dump);
+      assert.match(
+        dump,
+        /sendSms\(username: xsd:string, password: xsd:string, smstype: xsd:int, content: xsd:string, mobile: xsd:string, isLongSms: xsd:int\) -> sendSmsReturn: xsd:string/,
+        dump,
+      );
       for (const op of ['getRestMoney', 'getSmsReport', 'getRecvSMS']) {
         assert.match(dump, new RegExp(`${op}\\(username: xsd:string, password: xsd:string\\) -> ${op}Return: xsd:string`), dump);
       }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { Account, Report } from '../../entities';
 import { loadConfig } from '../../src/config';
-import { RunningGateway, startGateway } from '../../src/gateway';
+import { type RunningGateway, startGateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 
 export type Dialect = 'sqlite' | 'mysql';

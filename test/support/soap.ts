@@ -22,11 +22,13 @@ export function gbk(text: string): Buffer {
 
 /** A SOAP 1.1 document/literal wrapped call in the namespace of our WSDL. */
 export function docLiteral(operation: string, params: Record<string, string | number>, ns = 'http://userapi.ws.smsgateway'): string {
-  const inner = Object.entries(params).map(([k, v]) => `<tns:${k}>${escape(String(v))}</tns:${k}>`).join('');
+  const inner = Object.entries(params)
+    .map(([k, v]) => `<tns:${k}>${escapeText(String(v))}</tns:${k}>`)
+    .join('');
   return `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="${ns}"><soap:Body><tns:${operation}>${inner}</tns:${operation}></soap:Body></soap:Envelope>`;
 }
 
-export function escape(s: string): string {
+function escapeText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -34,7 +36,12 @@ export function escape(s: string): string {
 export function returnValue(body: string): string {
   const m = /<(?:\w+:)?\w+Return[^>]*>([\s\S]*?)<\/(?:\w+:)?\w+Return>/.exec(body);
   if (!m) throw new Error(`no Return element in ${body}`);
-  return m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return m[1]!
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 export async function call(url: string, operation: string, params: Record<string, string | number>): Promise<string> {

@@ -74,6 +74,9 @@ test('passwords: BASE64 from the caller, stored as scrypt, verified once then ca
 });
 
 test('retry backoff doubles and is capped', () => {
-  assert.deepEqual([1, 2, 3].map((n) => backoffMs(n, 1000)), [2000, 4000, 8000]);
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffMs(n, 1000)),
+    [2000, 4000, 8000],
+  );
   assert.equal(backoffMs(20, 1000), 300_000);
 });

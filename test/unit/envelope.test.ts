@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { parseSoapCall, SoapClientError } from '../../src/soap/envelope';
 import { renderFault, renderResponse } from '../../src/soap/render';
 
-const ENV11 = 'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+const ENV11 =
+  'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 
 test('Axis rpc/encoded: in0… by position, multiRef resolved through href, xsi:type noticed', () => {
   const call = parseSoapCall(
@@ -19,9 +20,17 @@ test('Axis rpc/encoded: in0… by position, multiRef resolved through href, xsi:
   assert.equal(call.version, '1.1');
   assert.equal(call.encoded, true);
   assert.equal(call.qualified, false);
-  assert.deepEqual(call.params.map((p) => [p.name, p.value]), [
-    ['in0', 'demo'], ['in1', 'ZGVtbzEyMw=='], ['in2', '1'], ['in3', '你好'], ['in4', '13800138000'], ['in5', '0'],
-  ]);
+  assert.deepEqual(
+    call.params.map((p) => [p.name, p.value]),
+    [
+      ['in0', 'demo'],
+      ['in1', 'ZGVtbzEyMw=='],
+      ['in2', '1'],
+      ['in3', '你好'],
+      ['in4', '13800138000'],
+      ['in5', '0'],
+    ],
+  );
 });
 
 test('the multiRef may come before the operation, and xsi:nil gives null', () => {
@@ -31,7 +40,10 @@ test('the multiRef may come before the operation, and xsi:nil gives null', () =>
     '1.1',
   );
   assert.equal(call.operation, 'op');
-  assert.deepEqual(call.params, [{ name: 'a', value: '2' }, { name: 'b', value: null }]);
+  assert.deepEqual(call.params, [
+    { name: 'a', value: '2' },
+    { name: 'b', value: null },
+  ]);
 });
 
 test('document/literal SOAP 1.2, qualified parameters', () => {
@@ -42,9 +54,11 @@ test('document/literal SOAP 1.2, qualified parameters', () => {
   assert.equal(call.version, '1.2');
   assert.equal(call.encoded, false);
   assert.equal(call.qualified, true);
-  assert.equal(renderResponse(call, 'getRestMoneyReturn', 'a<b&c'),
+  assert.equal(
+    renderResponse(call, 'getRestMoneyReturn', 'a<b&c'),
     '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
-    '<soap:Body><ns1:getRestMoneyResponse xmlns:ns1="urn:x"><ns1:getRestMoneyReturn>a&lt;b&amp;c</ns1:getRestMoneyReturn></ns1:getRestMoneyResponse></soap:Body></soap:Envelope>');
+      '<soap:Body><ns1:getRestMoneyResponse xmlns:ns1="urn:x"><ns1:getRestMoneyReturn>a&lt;b&amp;c</ns1:getRestMoneyReturn></ns1:getRestMoneyResponse></soap:Body></soap:Envelope>',
+  );
 });
 
 test('refused: DOCTYPE (external entities, entity expansion), malformed XML, a non-SOAP root, a dangling href', () => {
@@ -61,6 +75,12 @@ test('refused: DOCTYPE (external entities, entity expansion), malformed XML, a n
 });
 
 test('faults in both versions carry only the message', () => {
-  assert.match(renderFault('1.1', true, 'bad <thing>'), /<soap:Fault><faultcode>soap:Client<\/faultcode><faultstring>bad &lt;thing&gt;<\/faultstring><\/soap:Fault>/);
-  assert.match(renderFault('1.2', false, 'x'), /<soap:Code><soap:Value>soap:Receiver<\/soap:Value><\/soap:Code><soap:Reason><soap:Text xml:lang="en">x<\/soap:Text>/);
+  assert.match(
+    renderFault('1.1', true, 'bad <thing>'),
+    /<soap:Fault><faultcode>soap:Client<\/faultcode><faultstring>bad &lt;thing&gt;<\/faultstring><\/soap:Fault>/,
+  );
+  assert.match(
+    renderFault('1.2', false, 'x'),
+    /<soap:Code><soap:Value>soap:Receiver<\/soap:Value><\/soap:Code><soap:Reason><soap:Text xml:lang="en">x<\/soap:Text>/,
+  );
 });
