@@ -137,7 +137,7 @@ async function main(): Promise<number> {
       seconds: SECONDS,
       warmupSeconds: WARMUP_SECONDS,
       connections: CONNECTIONS,
-      background: { simulator: config.simulator, dispatch: config.dispatch },
+      background: { vendors: Object.fromEntries(config.vendors), dispatch: config.dispatch },
       baseline: row(base),
       gateway: row(gw),
       // rps ratio < 1 is the share of the HTTP floor the gateway keeps; p99 ratio > 1 is how much longer its tail is.

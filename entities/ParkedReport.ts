@@ -12,7 +12,7 @@ export class ParkedReport {
   @Column({ type: 'varchar', length: 32 }) vendor!: string;
   @Column({ name: 'vendor_msgid', type: 'varchar', length: 64 }) vendorMsgId!: string;
   @Column({ type: 'varchar', length: 32, nullable: true }) mobile!: string | null;
-  /** delivered, failed or unknown */
+  /** A DeliveryStatus: delivered, undelivered, expired, rejected or unknown. */
   @Column({ type: 'varchar', length: 16 }) outcome!: string;
   @Column({ type: 'varchar', length: 32 }) code!: string;
   @Column({ name: 'report_time', type: 'datetime' }) reportTime!: Date;

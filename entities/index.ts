@@ -5,7 +5,8 @@ import { ParkedReport } from './ParkedReport';
 import { Reply } from './Reply';
 import { Report } from './Report';
 import { Send } from './Send';
+import { VendorLease } from './VendorLease';
 
-export { Account, BalanceLedger, Batch, ParkedReport, Reply, Report, Send };
+export { Account, BalanceLedger, Batch, ParkedReport, Reply, Report, Send, VendorLease };
 export { SendStatus } from './Send';
-export const entities = [Send, Batch, Account, BalanceLedger, Report, ParkedReport, Reply];
+export const entities = [Send, Batch, Account, BalanceLedger, Report, ParkedReport, Reply, VendorLease];

@@ -5,11 +5,16 @@ import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
 import { soapService, type SoapServiceOptions } from './soap/service';
 import { userApiService } from './faces/userApi';
-import type { SimulatorVendor } from './vendors/simulator';
+import { callbackRoutes } from './callbacks';
+import type { VendorConfig } from './vendors/config';
+import type { Vendor, VendorNews } from './vendors/types';
 
 export interface AppParts {
   core: Core;
-  simulator: SimulatorVendor;
+  vendors: Map<string, Vendor>;
+  vendorConfigs: Map<string, VendorConfig>;
+  /** Stores the reports and replies a vendor pushed. */
+  store(news: VendorNews): Promise<void>;
   log: Logger;
   wsdlDir: string;
   adminToken: string;
@@ -19,7 +24,7 @@ export interface AppParts {
   soap: Omit<SoapServiceOptions, 'log'>;
 }
 
-/** The HTTP side: one middleware per legacy face, the admin API, health. */
+/** The HTTP side: one middleware per legacy face, vendors' callbacks, the admin API, health. */
 export function createApp(parts: AppParts): Koa {
   const app = new Koa();
   app.proxy = parts.trustProxy;
@@ -51,6 +56,7 @@ export function createApp(parts: AppParts): Koa {
     }
   });
   app.use(soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }));
-  app.use(adminRoutes(parts.core, parts.simulator, parts.adminToken));
+  app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
+  app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken));
   return app;
 }

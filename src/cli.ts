@@ -1,9 +1,11 @@
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, loadConfig } from './config';
+import { ConfigError } from './configError';
 import { isPool } from './core/accounts';
 import { createCore } from './core';
 import { openDatabase } from './db/datasource';
 import { startGateway } from './gateway';
 import { createLogger } from './logger';
+import { createVendors } from './vendors';
 
 const USAGE = `smsgw — the legacy SMS web-service gateway
 
@@ -11,10 +13,13 @@ const USAGE = `smsgw — the legacy SMS web-service gateway
   smsgw migrate                                 run database migrations and exit
   smsgw account:create USER PASSWORD [N]        create an account with N messages in each pool
   smsgw account:topup USER POOL AMOUNT          add (or with a negative AMOUNT take) messages; POOL 0 卡发, 1 网关, 2 会员
-  smsgw reply:inject MOBILE CONTENT [USER]      queue an inbound reply as if the simulator vendor received it
+  smsgw account:route USER VENDOR[,VENDOR…]     send USER's messages through these vendors in failover order ('' for the default route)
+  smsgw reply:inject MOBILE CONTENT [USER]      queue an inbound reply as if a vendor received it
+  smsgw reply:unassigned                        list replies no account could be found for
+  smsgw vendor:balance NAME                     ask a configured vendor for the balance of our account there
 
-Configuration comes from the environment: PORT, DATABASE_URL, PUBLIC_URL, ADMIN_TOKEN, VENDORS,
-SIMULATOR_DELAY_MS, SIMULATOR_SUCCESS_RATIO, … (see README.md).`;
+Configuration comes from the environment (PORT, DATABASE_URL, PUBLIC_URL, ADMIN_TOKEN, VENDORS, …) and,
+for vendors and routes, the file GATEWAY_CONFIG names (see README.md and docs/vendors.md).`;
 
 async function withCore<T>(config: Config, fn: (core: ReturnType<typeof createCore>) => Promise<T>): Promise<T> {
   const db = await openDatabase(config.databaseUrl);
@@ -75,10 +80,66 @@ async function main(argv: string[]): Promise<number> {
       const [mobile, content, username] = args;
       if (!mobile || !content) break;
       return withCore(config, async (core) => {
-        const reply = await core.replies.record({ vendor: 'simulator', mobile, content, username, at: new Date() });
-        console.log(reply ? `reply queued for ${reply.receiver}` : 'no account found for this reply; name a USER');
-        return reply ? 0 : 1;
+        const outcome = await core.replies.record({ vendor: 'operator', mobile, content, username, at: new Date() });
+        if (outcome.result === 'queued') console.log(`reply queued for ${outcome.reply.receiver}`);
+        else console.log('no account found for this reply: it is kept unassigned (smsgw reply:unassigned); name a USER to queue it');
+        return outcome.result === 'queued' ? 0 : 1;
       });
+    }
+    case 'reply:unassigned': {
+      return withCore(config, async (core) => {
+        const replies = await core.replies.unassigned();
+        for (const r of replies) console.log([r.id, r.receivedAt.toISOString(), r.vendor, r.mobile, r.extNo ?? '', r.content].join('\t'));
+        if (replies.length === 0) console.log('no unassigned replies');
+        return 0;
+      });
+    }
+    case 'account:route': {
+      const [username, list] = args;
+      if (!username || list === undefined) break;
+      const route = list
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+      const unknown = route.filter((v) => !config.vendors.has(v));
+      if (unknown.length > 0) {
+        console.error(`not configured vendors: ${unknown.join(', ')} (configured: ${[...config.vendors.keys()].join(', ')})`);
+        return 2;
+      }
+      return withCore(config, async (core) => {
+        const account = await core.accounts.find(username);
+        if (!account) {
+          console.error(`no account ${username}`);
+          return 1;
+        }
+        await core.accounts.setRoute(account.id, route);
+        console.log(
+          route.length > 0 ? `account ${username} now sends through ${route.join(' → ')}` : `account ${username} uses the default route`,
+        );
+        return 0;
+      });
+    }
+    case 'vendor:balance': {
+      const [name] = args;
+      const settings = name ? config.vendors.get(name) : undefined;
+      if (!name) break;
+      if (!settings) {
+        console.error(`no vendor ${name} (configured: ${[...config.vendors.keys()].join(', ')})`);
+        return 2;
+      }
+      const log = createLogger('silent');
+      const vendor = createVendors(new Map([[name, settings]]), async () => undefined, log).get(name)!;
+      if (!vendor.balance) {
+        console.error(`vendor ${name} (${settings.type}) has no balance call`);
+        return 2;
+      }
+      try {
+        const { balance, raw } = await vendor.balance();
+        console.log(`${name}: ${balance} (the vendor answered ${JSON.stringify(raw)})`);
+        return 0;
+      } finally {
+        await vendor.stop?.();
+      }
     }
   }
   console.error(USAGE);

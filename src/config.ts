@@ -1,6 +1,11 @@
+import { ConfigError } from './configError';
+import { VENDOR_TYPES } from './vendors';
+import { loadVendorsFile, type VendorConfig, validateVendor } from './vendors/config';
+
 /**
- * Configuration comes from the environment and is validated once at start, so a typo
- * stops the gateway with a clear message instead of surfacing later as odd behaviour.
+ * Configuration comes from the environment and, for vendors and routes, the GATEWAY_CONFIG
+ * file; it is validated once at start, so a typo stops the gateway with a clear message
+ * instead of surfacing later as odd behaviour.
  */
 export interface Config {
   port: number;
@@ -16,16 +21,17 @@ export interface Config {
   maxBodyBytes: number;
   /** Create the demo account on an empty database (default: on SQLite only). */
   demoAccount: boolean;
+  /** The GATEWAY_CONFIG file, or '' when vendors come from the environment (the simulator). */
+  configFile: string;
+  /** The configured vendors by name. */
+  vendors: Map<string, VendorConfig>;
   /** Vendors of the default route, in failover order. */
-  vendors: string[];
-  simulator: { delayMs: number; successRatio: number };
+  route: string[];
   /** How long a vendor may take to report before the caller is told "unknown" (status 2). */
   reportTimeoutMs: number;
   dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; retryBaseMs: number };
   logLevel: string;
 }
-
-export class ConfigError extends Error {}
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -52,10 +58,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const publicUrl = (env.PUBLIC_URL ?? '').replace(/\/+$/, '');
   if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
-  const vendors = (env.VENDORS || 'simulator')
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
+  const configFile = env.GATEWAY_CONFIG ?? '';
+  const fromFile = configFile ? loadVendorsFile(configFile, env, VENDOR_TYPES) : null;
+  // With no file, the built-in simulator is the one vendor, tuned from the environment.
+  const simulator = {
+    type: 'simulator',
+    delayMs: int(env, 'SIMULATOR_DELAY_MS', 2000, 0, 3_600_000),
+    successRatio: ratio(env, 'SIMULATOR_SUCCESS_RATIO', 0.95),
+  };
+  const vendors = fromFile?.vendors ?? new Map([['simulator', validateVendor('environment', 'simulator', simulator, VENDOR_TYPES)]]);
+  const route = env.VENDORS
+    ? env.VENDORS.split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : (fromFile?.route ?? ['simulator']);
+  for (const name of route) {
+    if (!vendors.has(name)) {
+      throw new ConfigError(`VENDORS names "${name}", which is not a configured vendor (configured: ${[...vendors.keys()].join(', ')})`);
+    }
+  }
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -66,11 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     // Only the embedded default gets a demo account unless asked: a production MySQL must not.
     demoAccount: env.DEMO_ACCOUNT ? env.DEMO_ACCOUNT === 'true' : databaseUrl.startsWith('sqlite:'),
+    configFile,
     vendors,
-    simulator: {
-      delayMs: int(env, 'SIMULATOR_DELAY_MS', 2000, 0, 3_600_000),
-      successRatio: ratio(env, 'SIMULATOR_SUCCESS_RATIO', 0.95),
-    },
+    route,
     reportTimeoutMs: int(env, 'REPORT_TIMEOUT_MS', 72 * 3600_000, 100, 30 * 24 * 3600_000),
     dispatch: {
       intervalMs: int(env, 'DISPATCH_INTERVAL_MS', 200, 10, 60_000),

@@ -7,11 +7,11 @@ import type { Config } from './config';
 import { type Core, createCore } from './core';
 import { openDatabase } from './db/datasource';
 import { Dispatcher } from './dispatch/dispatcher';
+import { Poller } from './dispatch/poller';
 import { createLogger, type Logger } from './logger';
 import { WSDL_DIR } from './paths';
 import { createVendors } from './vendors';
-import type { SimulatorVendor } from './vendors/simulator';
-import type { Vendor } from './vendors/types';
+import type { Vendor, VendorNews } from './vendors/types';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 export const DEMO = { username: 'demo', password: 'demo123', balance: 100000 } as const;
@@ -20,7 +20,7 @@ export interface RunningGateway {
   url: string;
   db: DataSource;
   core: Core;
-  simulator: SimulatorVendor;
+  vendors: Map<string, Vendor>;
   dispatcher: Dispatcher;
   log: Logger;
   stop(): Promise<void>;
@@ -36,15 +36,20 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const core = createCore(db);
   if (config.demoAccount) await ensureDemoAccount(db, core, log);
 
-  const vendors: Map<string, Vendor> = createVendors(config, {
-    reports: (list) => core.reports.recordAll(list),
-    reply: (r) => core.replies.record(r),
-  });
-  const simulator = vendors.get('simulator') as SimulatorVendor;
+  const store = async (news: VendorNews): Promise<void> => {
+    if (news.reports?.length) await core.reports.recordAll(news.reports);
+    if (news.replies?.length) await core.replies.recordAll(news.replies);
+  };
+  const vendors = createVendors(config.vendors, store, log);
   const dispatcher = new Dispatcher(db, vendors, config, log);
+  const pollers = [...vendors.values()].flatMap((vendor) =>
+    (vendor.polls ?? []).map((poll) => new Poller(db, vendor.name, poll, store, dispatcher.owner, log.child({ vendor: vendor.name }))),
+  );
   const app = createApp({
     core,
-    simulator,
+    vendors,
+    vendorConfigs: config.vendors,
+    store,
     log,
     wsdlDir: WSDL_DIR,
     adminToken: config.adminToken,
@@ -61,6 +66,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   dispatcher.start();
+  for (const poller of pollers) poller.start();
   const sweepOverdueReports = setInterval(
     () => {
       const cutoff = new Date(Date.now() - config.reportTimeoutMs);
@@ -71,7 +77,13 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     Math.min(60_000, config.reportTimeoutMs),
   );
   log.info(
-    { url, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), vendors: config.vendors },
+    {
+      url,
+      database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'),
+      configFile: config.configFile || undefined,
+      vendors: Object.fromEntries([...config.vendors].map(([name, v]) => [name, v.type])),
+      route: config.route,
+    },
     `gateway listening; userApi WSDL at ${url}/services/userApi?wsdl`,
   );
 
@@ -79,7 +91,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     url,
     db,
     core,
-    simulator,
+    vendors,
     dispatcher,
     log,
     async stop() {
@@ -92,6 +104,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       clearTimeout(grace);
       clearInterval(sweepOverdueReports);
       await dispatcher.stop();
+      for (const poller of pollers) await poller.stop();
       for (const vendor of vendors.values()) await vendor.stop?.();
       if (db.isInitialized) await db.destroy();
     },

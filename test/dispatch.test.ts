@@ -57,7 +57,7 @@ for (const dialect of DIALECTS) {
     };
     const rowsOf = (batchId: string) => db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
     const dispatcher = (vendors: Vendor[], overrides: Partial<typeof config> = {}) =>
-      new Dispatcher(db, new Map(vendors.map((v) => [v.name, v])), { ...config, vendors: vendors.map((v) => v.name), ...overrides }, log);
+      new Dispatcher(db, new Map(vendors.map((v) => [v.name, v])), { ...config, route: vendors.map((v) => v.name), ...overrides }, log);
     const waitUntil = async (what: () => Promise<boolean>) => {
       for (let i = 0; i < 400 && !(await what()); i++) await new Promise((r) => setTimeout(r, 10));
       assert.ok(await what(), 'condition not reached in 4 s');
@@ -148,9 +148,9 @@ for (const dialect of DIALECTS) {
       const { batchId } = await submit('reports', 1);
       await dispatcher([new ScriptedVendor('v', accepted('m'))]).tick();
       const [row] = await rowsOf(batchId);
-      const report = { vendor: 'v', vendorMsgId: `m-${row!.ID}`, outcome: 'failed' as const, code: 'UNDELIV', at: new Date() };
+      const report = { vendor: 'v', vendorMsgId: `m-${row!.ID}`, status: 'undelivered' as const, code: 'UNDELIV', at: new Date() };
       assert.equal(await core.reports.record(report), 'applied');
-      assert.equal(await core.reports.record({ ...report, outcome: 'delivered', code: 'DELIVRD' }), 'repeated');
+      assert.equal(await core.reports.record({ ...report, status: 'delivered', code: 'DELIVRD' }), 'repeated');
       const [after] = await rowsOf(batchId);
       assert.deepEqual([after!.STATUS, after!.reportStatus], [SendStatus.failed, 'UNDELIV']);
       assert.equal(await db.getRepository(Report).countBy({ sendId: row!.ID }), 1);
@@ -163,7 +163,7 @@ for (const dialect of DIALECTS) {
         vendor: 'fast',
         vendorMsgId: `f-${row!.ID}`,
         mobile: row!.infoto,
-        outcome: 'delivered' as const,
+        status: 'delivered' as const,
         code: 'DELIVRD',
         at: new Date(),
       };

@@ -59,12 +59,20 @@ describe('admin API', () => {
     );
   });
 
-  test('injects a simulator reply for getRecvSMS', async () => {
-    assert.equal((await admin('/admin/simulator/replies', { mobile: '13800138000', content: '你谁啊?', username: 'acme' })).status, 201);
-    assert.equal(
-      (await admin('/admin/simulator/replies', { mobile: '13700000000', content: 'x' })).status,
-      404,
+  test('injects a reply for getRecvSMS; one nobody can be found for is kept unassigned', async () => {
+    assert.deepEqual(await admin('/admin/replies', { mobile: '13800138000', content: '你谁啊?', username: 'acme' }), {
+      status: 201,
+      body: { result: 'queued', receiver: 'acme' },
+    });
+    assert.deepEqual(
+      await admin('/admin/replies', { mobile: '13700000000', content: 'x' }),
+      { status: 201, body: { result: 'unassigned', receiver: null } },
       'nobody ever sent to that number',
+    );
+    const unassigned = await fetch(`${gw.url}/admin/replies/unassigned`, { headers: { authorization: `Bearer ${gw.adminToken}` } });
+    assert.deepEqual(
+      ((await unassigned.json()) as { mobile: string; content: string }[]).map((r) => [r.mobile, r.content]),
+      [['13700000000', 'x']],
     );
     assert.match(
       await call(gw.serviceUrl, 'getRecvSMS', { username: 'acme', password: B64('acme-pass') }),

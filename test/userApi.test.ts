@@ -393,7 +393,7 @@ describe('userApi wire tolerance', () => {
           vendor: 'simulator',
           vendorMsgId: row.vendorMsgId!,
           mobile: row.infoto,
-          outcome: 'delivered',
+          status: 'delivered',
           code: 'DELIVRD',
           at: new Date(),
         }),

@@ -66,6 +66,13 @@ export class Accounts {
     });
   }
 
+  /** Sets the vendors this account's messages go through, in failover order; empty: the gateway's default route. */
+  async setRoute(accountId: number, route: string[]): Promise<void> {
+    await inTransaction(this.db, (m) =>
+      m.getRepository(Account).update({ id: accountId }, { route: route.length > 0 ? route.join(',') : null }),
+    );
+  }
+
   /** Moves a pool's balance up (top-up, refund) or down and writes the ledger line, in one transaction. */
   async adjust(
     accountId: number,

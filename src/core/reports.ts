@@ -6,12 +6,27 @@ import { fetchOnce } from './fetchOnce';
 /** The userApi report codes, which the gateway's report queue keeps: 1 success, 0 failure, 2 unknown. */
 export const ReportStatus = { failed: 0, delivered: 1, unknown: 2 } as const;
 
+/**
+ * Every vendor's delivery codes map to one of these; the vendor's raw code is kept beside it.
+ * undelivered: the handset could not be reached (UNDELIV, 20); expired: the carrier gave up
+ * (EXPIRED); rejected: refused by the carrier, a blacklist or an audit (REJECTD, DTBLACK);
+ * unknown: the vendor does not know (UNKNOWN) or never said.
+ */
+export const DELIVERY_STATUSES = ['delivered', 'undelivered', 'expired', 'rejected', 'unknown'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The legacy report code a status is told as: delivered 1, unknown 2, any failure 0. */
+export function legacyReportStatus(status: DeliveryStatus): number {
+  return status === 'delivered' ? ReportStatus.delivered : status === 'unknown' ? ReportStatus.unknown : ReportStatus.failed;
+}
+
 /** A delivery report as every vendor adapter normalizes it. */
 export interface DeliveryReport {
   vendor: string;
   vendorMsgId: string;
+  /** Narrows the match when one vendor id covers a request with several numbers. */
   mobile?: string;
-  outcome: 'delivered' | 'failed' | 'unknown';
+  status: DeliveryStatus;
   /** The vendor's own code, kept for support: DELIVRD, UNDELIV, 10, 20, … */
   code: string;
   at: Date;
@@ -45,17 +60,17 @@ async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'a
   let applied = false;
   for (const row of rows) {
     const status =
-      report.outcome === 'delivered' ? SendStatus.delivered : report.outcome === 'failed' ? SendStatus.failed : SendStatus.submitted;
+      report.status === 'delivered' ? SendStatus.delivered : report.status === 'unknown' ? SendStatus.submitted : SendStatus.failed;
     // "Unknown" leaves the row open for a final report, but is itself told only once.
     const open = {
       ID: row.ID,
       STATUS: In([SendStatus.waiting, SendStatus.submitted]),
-      ...(report.outcome === 'unknown' ? { reportTime: IsNull() } : {}),
+      ...(report.status === 'unknown' ? { reportTime: IsNull() } : {}),
     };
     const updated = await sends.update(open, { STATUS: status, reportStatus: report.code.slice(0, 32), reportTime: report.at });
     if ((updated.affected ?? 0) === 0) continue;
     applied = true;
-    await queueReport(m, row, ReportStatus[report.outcome], report.code, report.at);
+    await queueReport(m, row, legacyReportStatus(report.status), report.code, report.at);
   }
   if (applied) return 'applied';
   if (rows.length > 0 || (await sends.existsBy(match))) return 'repeated';
@@ -63,7 +78,7 @@ async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'a
     vendor: report.vendor,
     vendorMsgId: report.vendorMsgId,
     mobile: report.mobile ?? null,
-    outcome: report.outcome,
+    outcome: report.status,
     code: report.code.slice(0, 32),
     reportTime: report.at,
     parkedAt: new Date(),
@@ -97,8 +112,8 @@ export class Reports {
     if (vendorMsgIds.length === 0) return;
     const parked = await m.getRepository(ParkedReport).find({ where: { vendor, vendorMsgId: In(vendorMsgIds) }, order: { id: 'ASC' } });
     for (const p of parked) {
-      const outcome = p.outcome as DeliveryReport['outcome'];
-      await applyReport(m, { vendor, vendorMsgId: p.vendorMsgId, mobile: p.mobile ?? undefined, outcome, code: p.code, at: p.reportTime });
+      const status = p.outcome as DeliveryStatus;
+      await applyReport(m, { vendor, vendorMsgId: p.vendorMsgId, mobile: p.mobile ?? undefined, status, code: p.code, at: p.reportTime });
     }
     if (parked.length > 0) await m.getRepository(ParkedReport).delete({ id: In(parked.map((p) => p.id)) });
   }
@@ -118,7 +133,7 @@ export class Reports {
         vendor: row.vendor ?? '',
         vendorMsgId: row.vendorMsgId ?? '',
         mobile: row.infoto,
-        outcome: 'unknown' as const,
+        status: 'unknown' as const,
         code: 'TIMEOUT',
         at: now,
       })),

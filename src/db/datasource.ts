@@ -4,8 +4,9 @@ import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from '../../entities';
 import { Initial1764000000000 } from './migrations/1764000000000-Initial';
+import { VendorPolls1765000000000 } from './migrations/1765000000000-VendorPolls';
 
-export const migrations = [Initial1764000000000];
+export const migrations = [Initial1764000000000, VendorPolls1765000000000];
 
 /** Builds the TypeORM options for a DATABASE_URL: `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {

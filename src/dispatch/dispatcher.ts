@@ -87,7 +87,7 @@ export class Dispatcher {
           .map((v) => v.trim())
           .filter((v) => this.vendors.has(v))
       : [];
-    const names = route.length > 0 ? route : this.config.vendors;
+    const names = route.length > 0 ? route : this.config.route;
     return this.vendors.get(names[row.attempts % names.length])!;
   }
 

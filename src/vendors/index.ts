@@ -1,17 +1,17 @@
-import { type Config, ConfigError } from '../config';
-import { SimulatorVendor } from './simulator';
-import type { Vendor, VendorEvents } from './types';
+import type { Logger } from '../logger';
+import type { VendorConfig } from './config';
+import { simulator } from './simulator';
+import type { Vendor, VendorContext, VendorType } from './types';
 
-/** Builds the configured vendors by name. Each new adapter adds one line here. */
-export function createVendors(config: Config, events: VendorEvents): Map<string, Vendor> {
+/** Every adapter, by its fixed type name. A new adapter adds one entry here. */
+export const VENDOR_TYPES: VendorType[] = [simulator];
+
+/** Builds the configured vendors by name. */
+export function createVendors(configs: Map<string, VendorConfig>, store: VendorContext['store'], log: Logger): Map<string, Vendor> {
   const vendors = new Map<string, Vendor>();
-  const factories: Record<string, () => Vendor> = {
-    simulator: () => new SimulatorVendor(config.simulator, events),
-  };
-  for (const name of new Set(['simulator', ...config.vendors])) {
-    const make = factories[name];
-    if (!make) throw new ConfigError(`VENDORS names an unknown vendor "${name}" (known: ${Object.keys(factories).join(', ')})`);
-    vendors.set(name, make());
+  for (const [name, { type, settings }] of configs) {
+    const adapter = VENDOR_TYPES.find((t) => t.type === type)!;
+    vendors.set(name, adapter.create(settings, { name, store, log: log.child({ vendor: name }) }));
   }
   return vendors;
 }

@@ -1,27 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { DeliveryReport } from '../core/reports';
-import type { OutboundMessage, SendOutcome, Vendor, VendorEvents } from './types';
+import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorContext } from './types';
 
-export interface SimulatorOptions {
+const settings = z.strictObject({
   /** Time from acceptance to the delivery report. */
-  delayMs: number;
+  delayMs: z.int().min(0).max(3_600_000).default(2000),
   /** Share of messages reported delivered; the others are reported UNDELIV. */
-  successRatio: number;
-}
+  successRatio: z.number().min(0).max(1).default(0.95),
+});
 
 /**
  * The built-in vendor: accepts every message, then reports each one after a delay, delivered or
- * not by the configured ratio, so that the whole loop runs with no vendor configured. Operators
- * and tests inject inbound replies through it.
+ * not by the configured ratio, so that the whole loop runs with no vendor configured.
  */
-export class SimulatorVendor implements Vendor {
-  readonly name = 'simulator';
+class SimulatorVendor implements Vendor {
+  readonly name: string;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly options: SimulatorOptions,
-    private readonly events: VendorEvents,
-  ) {}
+    private readonly options: z.infer<typeof settings>,
+    private readonly context: VendorContext,
+  ) {
+    this.name = context.name;
+  }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     const outcomes = batch.map((message) => ({ id: message.id, ok: true as const, vendorMsgId: randomUUID() }));
@@ -34,18 +36,16 @@ export class SimulatorVendor implements Vendor {
           vendor: this.name,
           vendorMsgId: outcomes[i]!.vendorMsgId,
           mobile: message.mobile,
-          outcome: delivered[i] ? 'delivered' : 'failed',
+          status: delivered[i] ? 'delivered' : 'undelivered',
           code: delivered[i] ? 'DELIVRD' : 'UNDELIV',
           at,
         }),
       );
-      await this.events.reports(reports).catch(() => undefined);
+      await this.context
+        .store({ reports })
+        .catch((err) => this.context.log.warn({ err, vendor: this.name }, 'simulator reports not recorded'));
     });
     return outcomes;
-  }
-
-  injectReply(mobile: string, content: string, username?: string): ReturnType<VendorEvents['reply']> {
-    return this.events.reply({ vendor: this.name, mobile, content, username, at: new Date() });
   }
 
   async stop(): Promise<void> {
@@ -61,3 +61,9 @@ export class SimulatorVendor implements Vendor {
     this.timers.add(timer);
   }
 }
+
+export const simulator = defineVendor({
+  type: 'simulator',
+  settings,
+  create: (options, context) => new SimulatorVendor(options, context),
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -15,6 +15,8 @@ export const MYSQL_ROOT_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.
 
 export interface TestGatewayOptions {
   dialect?: Dialect;
+  /** A GATEWAY_CONFIG file's YAML text: vendors and route. Without it the simulator is the one vendor. */
+  config?: string;
   simulator?: { delayMs?: number; successRatio?: number };
   env?: Record<string, string>;
 }
@@ -28,6 +30,8 @@ export interface TestGateway extends RunningGateway {
   /** Waits until `count` reports (fetched or not) exist for the account. */
   waitForReports(count: number, username?: string, timeoutMs?: number): Promise<void>;
   account(username?: string): Promise<Account>;
+  /** Where a vendor named `vendor` in the configuration pushes its reports or replies. */
+  callbackUrl(vendor: string, kind: 'reports' | 'replies'): string;
 }
 
 let counter = 0;
@@ -53,21 +57,33 @@ export async function createTestDatabase(dialect: Dialect): Promise<{ databaseUr
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const { databaseUrl, drop: cleanup } = await createTestDatabase(options.dialect ?? 'sqlite');
+  const { databaseUrl, drop: dropDatabase } = await createTestDatabase(options.dialect ?? 'sqlite');
+  const configDir = options.config === undefined ? null : mkdtempSync(join(tmpdir(), 'smsgw-config-'));
+  if (configDir) writeFileSync(join(configDir, 'gateway.yaml'), options.config!);
+  const cleanup = async () => {
+    await dropDatabase();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  };
   const adminToken = 'test-admin-token';
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    ADMIN_TOKEN: adminToken,
-    DEMO_ACCOUNT: 'true',
-    SIMULATOR_DELAY_MS: String(options.simulator?.delayMs ?? 50),
-    SIMULATOR_SUCCESS_RATIO: String(options.simulator?.successRatio ?? 1),
-    DISPATCH_INTERVAL_MS: '20',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...options.env,
+  const config = configOrCleanup(cleanup, () =>
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      ADMIN_TOKEN: adminToken,
+      DEMO_ACCOUNT: 'true',
+      SIMULATOR_DELAY_MS: String(options.simulator?.delayMs ?? 50),
+      SIMULATOR_SUCCESS_RATIO: String(options.simulator?.successRatio ?? 1),
+      DISPATCH_INTERVAL_MS: '20',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...(configDir ? { GATEWAY_CONFIG: join(configDir, 'gateway.yaml') } : {}),
+      ...options.env,
+    }),
+  );
+  const gateway = await startGateway(await config, createLogger((await config).logLevel)).catch(async (err) => {
+    await cleanup();
+    throw err;
   });
-  const gateway = await startGateway(config, createLogger(config.logLevel));
   const serviceUrl = `${gateway.url}/services/userApi`;
   const account = async (username = 'demo') => gateway.db.getRepository(Account).findOneByOrFail({ username });
   return {
@@ -77,9 +93,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     adminToken,
     databaseUrl,
     account,
+    callbackUrl: (vendor, kind) => `${gateway.url}/callbacks/${vendor}/${kind}`,
     async injectReply(reply) {
-      const queued = await gateway.simulator.injectReply(reply.mobile, reply.content, reply.username);
-      if (!queued) throw new Error(`no account for the reply from ${reply.mobile}`);
+      const outcome = await gateway.core.replies.record({ vendor: 'simulator', ...reply, at: new Date() });
+      if (outcome.result !== 'queued') throw new Error(`no account for the reply from ${reply.mobile}`);
     },
     async waitForReports(count, username = 'demo', timeoutMs = 10_000) {
       const { id } = await account(username);
@@ -96,4 +113,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await cleanup();
     },
   };
+}
+
+/** The configuration, or, when it is refused, the test's database and files removed before the error goes on. */
+async function configOrCleanup<T>(cleanup: () => Promise<void>, load: () => T): Promise<T> {
+  try {
+    return load();
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
 }

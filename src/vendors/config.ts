@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../configError';
+import type { VendorType } from './types';
+
+/** A configured vendor: its adapter type and its validated settings. */
+export interface VendorConfig {
+  type: string;
+  settings: Record<string, unknown>;
+}
+
+export interface VendorsConfig {
+  /** By the vendor's name in this installation. */
+  vendors: Map<string, VendorConfig>;
+  /** The default route, in failover order. */
+  route: string[];
+}
+
+const TOP_LEVEL_KEYS = ['vendors', 'route'];
+
+/**
+ * Reads the GATEWAY_CONFIG file: YAML, `${VAR}` replaced from the environment (so secrets stay
+ * out of the file), each vendor's settings validated against the schema its adapter declares.
+ * Every mistake is one ConfigError naming the file, the vendor and the key.
+ */
+export function loadVendorsFile(file: string, env: NodeJS.ProcessEnv, types: VendorType[]): VendorsConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    throw new ConfigError(`${file}: line ${first.linePos?.[0]?.line ?? '?'}: ${first.message.split('\n')[0]}`);
+  }
+  const root: unknown = doc.toJS() ?? {};
+  if (!isRecord(root)) throw new ConfigError(`${file}: must be a mapping with "vendors:" and "route:"`);
+  for (const key of Object.keys(root)) {
+    if (!TOP_LEVEL_KEYS.includes(key)) throw new ConfigError(`${file}: ${key}: unknown key${suggest(key, TOP_LEVEL_KEYS)}`);
+  }
+  const vendorsNode = root.vendors ?? {};
+  if (!isRecord(vendorsNode)) throw new ConfigError(`${file}: vendors: must be a mapping of vendor names`);
+  const vendors = new Map<string, VendorConfig>();
+  for (const [name, raw] of Object.entries(vendorsNode)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) {
+      throw new ConfigError(
+        `${file}: vendors.${name}: a vendor name is 1 to 32 lower-case letters, digits, - or _ (it appears in callback URLs)`,
+      );
+    }
+    vendors.set(name, validateVendor(file, name, interpolate(file, `vendors.${name}`, raw, env), types));
+  }
+  const route = root.route ?? [...vendors.keys()];
+  if (!Array.isArray(route) || route.length === 0 || !route.every((v) => typeof v === 'string')) {
+    throw new ConfigError(`${file}: route: must be a list of vendor names, for example [${[...vendors.keys()].join(', ')}]`);
+  }
+  for (const name of route) {
+    if (!vendors.has(name))
+      throw new ConfigError(`${file}: route: names "${name}", which is not under vendors:${suggest(name, [...vendors.keys()])}`);
+  }
+  return { vendors, route };
+}
+
+/** Validates one vendor's settings against its adapter's schema. */
+export function validateVendor(file: string, name: string, raw: unknown, types: VendorType[]): VendorConfig {
+  const where = `${file}: vendors.${name}`;
+  if (!isRecord(raw)) throw new ConfigError(`${where}: must be a mapping with a type: key`);
+  const { type, ...rest } = raw;
+  const known = types.map((t) => t.type);
+  const adapter = types.find((t) => t.type === type);
+  if (typeof type !== 'string' || !adapter) {
+    throw new ConfigError(
+      `${where}.type: ${type === undefined ? 'is missing' : `unknown type "${String(type)}"`} (known: ${known.join(', ')})`,
+    );
+  }
+  const parsed = adapter.settings.safeParse(rest);
+  if (!parsed.success) throw new ConfigError(`${where}.${describeIssue(parsed.error.issues[0]!, adapter.settings)}`);
+  return { type, settings: parsed.data as Record<string, unknown> };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject): string {
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const prefix = path ? `${path}.` : '';
+    return `${prefix}${key}: unknown key${suggest(key, path ? [] : Object.keys(schema.shape))}`;
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+  return `${path}: ${issue.message}`;
+}
+
+/** Replaces `${VAR}` in every string from the environment; an unset variable is an error. */
+function interpolate(file: string, path: string, value: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new ConfigError(`${file}: ${path}: \${${name}} is not set in the environment`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(file, `${path}.${i}`, v, env));
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(file, `${path}.${k}`, v, env)]));
+  return value;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** ` (did you mean "x"?)` for a key one or two edits away from a known one. */
+function suggest(key: string, known: string[]): string {
+  const best = known.map((k) => [k, editDistance(key.toLowerCase(), k.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= 2 ? ` (did you mean "${best[0]}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Charsets vendors encode parameters and answers in. */
+export const charset = z.enum(['utf-8', 'gbk', 'gb2312', 'gb18030']);
+export type Charset = z.infer<typeof charset>;
+
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * Keys every HTTP vendor takes: where it is and who we are there, mapped by each adapter to the
+ * vendor's own parameter names. Adapters extend this with their own keys.
+ */
+export const vendorSettings = z.strictObject({
+  /** The vendor's base URL, or the full URL where the vendor documents a single one. */
+  url: httpUrl,
+  username: z.string().min(1),
+  password: z.string().min(1),
+  /** One vendor call's limit; well below the dispatch lease, so a slow vendor never outlives a claim. */
+  timeoutMs: z.int().min(100).max(30_000).default(10_000),
+  /** Vendor requests in flight at once from one dispatch batch. */
+  concurrency: z.int().min(1).max(64).default(4),
+  /** Callers allowed to push to this vendor's callback URLs; empty allows any. */
+  pushAllowIps: z.array(z.string().min(1)).default([]),
+});
+
+/** Settings of a vendor that hands out reports or replies on request. */
+export const pollSettings = {
+  pollIntervalMs: z.int().min(100).max(3_600_000).default(10_000),
+};
