@@ -77,6 +77,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`VENDORS names "${name}", which is not a configured vendor (configured: ${[...vendors.keys()].join(', ')})`);
     }
   }
+  const leaseMs = int(env, 'DISPATCH_LEASE_MS', 60_000, 1000, 3_600_000);
+  for (const [name, vendor] of vendors) {
+    // A vendor call that outlived the claim's lease would let another node claim and send the rows again.
+    const timeoutMs = vendor.settings.timeoutMs;
+    if (typeof timeoutMs === 'number' && timeoutMs * 4 > leaseMs) {
+      throw new ConfigError(
+        `${configFile}: vendors.${name}.timeoutMs: ${timeoutMs} is too close to DISPATCH_LEASE_MS (${leaseMs}); keep it under a quarter of the lease`,
+      );
+    }
+  }
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -94,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatch: {
       intervalMs: int(env, 'DISPATCH_INTERVAL_MS', 200, 10, 60_000),
       batchSize: int(env, 'DISPATCH_BATCH_SIZE', 200, 1, 5000),
-      leaseMs: int(env, 'DISPATCH_LEASE_MS', 60_000, 1000, 3_600_000),
+      leaseMs,
       maxAttempts: int(env, 'DISPATCH_MAX_ATTEMPTS', 5, 1, 100),
       retryBaseMs: int(env, 'DISPATCH_RETRY_BASE_MS', 1000, 1, 600_000),
     },

@@ -76,18 +76,26 @@ export function validateVendor(file: string, name: string, raw: unknown, types: 
     );
   }
   const parsed = adapter.settings.safeParse(rest);
-  if (!parsed.success) throw new ConfigError(`${where}.${describeIssue(parsed.error.issues[0]!, adapter.settings)}`);
+  if (!parsed.success) {
+    // A misspelt key shows up as both an unknown key and a missing one: name the misspelling.
+    const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    throw new ConfigError(`${where}.${describeIssue(issues[0]!, adapter.settings, rest)}`);
+  }
   return { type, settings: parsed.data as Record<string, unknown> };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject): string {
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject, given: unknown): string {
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     const prefix = path ? `${path}.` : '';
     return `${prefix}${key}: unknown key${suggest(key, path ? [] : Object.keys(schema.shape))}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+  const value = issue.path.reduce<unknown>(
+    (node, key) => (isRecord(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    given,
+  );
+  if (issue.code === 'invalid_type' && value === undefined) return `${path}: is required`;
   return `${path}: ${issue.message}`;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { DeliveryReport } from '../core/reports';
-import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorContext } from './types';
+import type { DeliveryReport } from '../../core/reports';
+import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorContext } from '../types';
 
 const settings = z.strictObject({
   /** Time from acceptance to the delivery report. */
