@@ -7,6 +7,7 @@ export const FailureMessages = {
   accountDisabled: '账号已停用',
   ipNotAllowed: 'IP地址不在白名单内',
   badSmsType: '短信类型错误',
+  badLongSms: '长短信参数错误',
   emptyContent: '短信内容不能为空',
   contentTooLong: '短信内容过长',
   noMobile: '手机号码不能为空',

@@ -12,6 +12,17 @@ import { decodeBase64Password } from './legacyPassword';
 const CREDENTIALS = ['username', 'password'] as const;
 
 /**
+ * isLongSms is 0 or 1. A stub with no value for it sends no element or xsi:nil (null): that is the
+ * int's default, 0. Anything else changes the segment count and the charge, so it is refused.
+ */
+function longSmsFlag(value: string | null): boolean {
+  if (value === null) return false;
+  const flag = value.trim();
+  if (flag !== '0' && flag !== '1') throw new Failure('badLongSms');
+  return flag === '1';
+}
+
+/**
  * The 嘉之元 `userApi` web service (seed 001, 第二部分): sendSms, getRestMoney, getSmsReport,
  * getRecvSMS. Every answer is a string; a refusal is `failure;<reason>`.
  */
@@ -44,7 +55,7 @@ export function userApiService(core: Core, wsdlDir: string): SoapServiceDefiniti
             pool,
             content: args.content ?? '',
             mobiles: args.mobile ?? '',
-            isLong: (args.isLongSms ?? '').trim() === '1',
+            isLong: longSmsFlag(args.isLongSms),
             hostname: call.ip,
           });
           return `success;${accepted.batchId}`;

@@ -35,8 +35,8 @@ export class SoapClientError extends Error {
 }
 
 /**
- * Reads an envelope. The operation is the first Body child that is not an Axis multiRef
- * (soapenc:root="0"); a parameter with href="#id" takes its value from the element with that id,
+ * Reads an envelope. The operation is the one Body child that is not an Axis multiRef
+ * (soapenc:root="0"); a Body with more than one is refused rather than half carried out; a parameter with href="#id" takes its value from the element with that id,
  * wherever it is. Values are the elements' text; xsi:nil gives null.
  */
 export function parseSoapCall(xml: string, fallbackVersion: SoapVersion): SoapCall {
@@ -59,8 +59,25 @@ export function parseSoapCall(xml: string, fallbackVersion: SoapVersion): SoapCa
     el.children.forEach(index);
   };
   body.children.forEach(index);
-  const op = body.children.find((c) => c.attrs.get(attrKey(SOAP_ENC, 'root')) !== '0');
+  // Values referenced by href (Axis multiRef, .NET encoded types) are not operations, root="0" or not.
+  const referenced = new Set<string>();
+  const collect = (el: XmlElement) => {
+    const href = el.attrs.get('href');
+    if (href?.startsWith('#')) referenced.add(href.slice(1));
+    el.children.forEach(collect);
+  };
+  body.children.forEach(collect);
+  const operations = body.children.filter(
+    (c) => c.attrs.get(attrKey(SOAP_ENC, 'root')) !== '0' && !referenced.has(c.attrs.get('id') ?? ''),
+  );
+  const op = operations[0];
   if (!op) throw new SoapClientError('the Body names no operation', version);
+  if (operations.length > 1) {
+    throw new SoapClientError(
+      `the Body holds ${operations.length} operations (${operations.map((o) => o.local).join(', ')}); send one per request`,
+      version,
+    );
+  }
 
   const styleOf = (el: XmlElement) => el.attrs.get(attrKey(root.ns, 'encodingStyle')) ?? '';
   let encoded = [root, body, op].some((el) => styleOf(el).includes(SOAP_ENC));

@@ -77,13 +77,10 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
     try {
       text = await readBody(ctx, options.maxBodyBytes);
     } catch (err) {
+      if (err instanceof UnreadableBody) return fault(err.status, fallbackVersion, true, err.message);
       const e = err as { status?: number; message: string };
-      return fault(
-        e.status === 413 ? 413 : 400,
-        fallbackVersion,
-        true,
-        e.status === 413 ? `request body larger than ${options.maxBodyBytes} bytes` : e.message,
-      );
+      if (e.status === 413) return fault(413, fallbackVersion, true, `request body larger than ${options.maxBodyBytes} bytes`);
+      return fault(400, fallbackVersion, true, e.message);
     }
 
     let call: SoapCall;
@@ -130,10 +127,23 @@ function mapArguments(names: readonly string[], call: SoapCall): Record<string, 
 }
 
 const GBK_FAMILY = /^(gbk|gb2312|gb18030|cp936|x-gbk|euc-cn)$/i;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** A request the gateway will not read; `status` is the HTTP status of the fault that says so. */
+class UnreadableBody extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
- * Reads the body within the size limit and decodes it by the charset the caller declared in
- * Content-Type, or else in the XML declaration; UTF-8 when neither says.
+ * Reads the body within the size limit and decodes it by the charset the caller declared: the
+ * Content-Type header wins over the XML declaration (as for any XML sent over HTTP, RFC 7303),
+ * and UTF-8 applies when neither says. Bytes that are not valid in that charset are refused, as an
+ * XML processor refuses them: garbled text must never be sent and charged.
  */
 async function readBody(ctx: Context, limit: number): Promise<string> {
   const raw = await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
@@ -141,8 +151,18 @@ async function readBody(ctx: Context, limit: number): Promise<string> {
     /charset\s*=\s*"?([\w-]+)/i.exec(ctx.get('content-type'))?.[1] ??
     /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w-]+)["']/i.exec(raw.subarray(0, 200).toString('latin1'))?.[1] ??
     'utf-8';
-  if (/^utf-?8$/i.test(declared) || /^(us-)?ascii$/i.test(declared)) return raw.toString('utf8');
-  if (GBK_FAMILY.test(declared)) return iconv.decode(raw, 'gb18030');
-  if (iconv.encodingExists(declared)) return iconv.decode(raw, declared);
-  throw Object.assign(new Error(`unsupported charset ${declared}`), { status: 415 });
+  const invalid = () => new UnreadableBody(`the request body is not valid ${declared}`, 400);
+  if (/^utf-?8$/i.test(declared) || /^(us-)?ascii$/i.test(declared)) {
+    try {
+      return STRICT_UTF8.decode(raw);
+    } catch {
+      throw invalid();
+    }
+  }
+  const codec = GBK_FAMILY.test(declared) ? 'gb18030' : declared;
+  if (!iconv.encodingExists(codec)) throw new UnreadableBody(`unsupported charset ${declared}; send UTF-8 or GBK`, 415);
+  // iconv-lite replaces what it cannot decode; bytes that do not survive a round trip were not valid.
+  const text = iconv.decode(raw, codec);
+  if (!iconv.encode(text, codec).equals(raw)) throw invalid();
+  return text;
 }
