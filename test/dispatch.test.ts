@@ -5,6 +5,8 @@ import { BalanceLedger, ParkedReport, Report, Send, SendStatus } from '../entiti
 import { loadConfig } from '../src/config';
 import { type Core, createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
+import { Reports } from '../src/core/reports';
+import { inTransaction } from '../src/db/transaction';
 import { claimDueRows } from '../src/dispatch/claim';
 import { Dispatcher } from '../src/dispatch/dispatcher';
 import { createLogger } from '../src/logger';
@@ -178,6 +180,58 @@ for (const dialect of DIALECTS) {
       assert.equal(await core.reports.record(stray), 'parked');
       await core.reports.dropParkedBefore(new Date(Date.now() + 1000));
       assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'fast' }), 0, 'stray parked reports are dropped');
+    });
+
+    test('a report arriving while the vendor id is being recorded waits for it and applies, instead of parking for good', async () => {
+      const { batchId } = await submit('racing', 1);
+      const [row] = await rowsOf(batchId);
+      let recorded!: () => void;
+      const recording = inTransaction(db, async (m) => {
+        await m.getRepository(Send).update({ ID: row!.ID }, { STATUS: SendStatus.submitted, vendor: 'quick', vendorMsgId: 'q-1' });
+        await new Promise<void>((resolve) => {
+          recorded = resolve;
+        });
+        await Reports.applyParked(m, 'quick', ['q-1']);
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const report = core.reports.record({
+        vendor: 'quick',
+        vendorMsgId: 'q-1',
+        mobile: row!.infoto,
+        status: 'delivered',
+        code: 'DELIVRD',
+        at: new Date(),
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      recorded();
+      await recording;
+      assert.equal(await report, 'applied');
+      assert.deepEqual(
+        [(await rowsOf(batchId))[0]!.STATUS, await db.getRepository(ParkedReport).countBy({ vendor: 'quick' })],
+        [SendStatus.delivered, 0],
+      );
+    });
+
+    test('a parked report whose vendor id a row carries by now is applied by the sweep', async () => {
+      const { batchId } = await submit('stranded', 1);
+      const [row] = await rowsOf(batchId);
+      await db.getRepository(Send).update({ ID: row!.ID }, { STATUS: SendStatus.submitted, vendor: 'late', vendorMsgId: 'l-1' });
+      const at = new Date();
+      await db
+        .getRepository(ParkedReport)
+        .insert({
+          vendor: 'late',
+          vendorMsgId: 'l-1',
+          mobile: row!.infoto,
+          outcome: 'rejected',
+          code: 'REJECTD',
+          reportTime: at,
+          parkedAt: at,
+        });
+      assert.equal(await core.reports.applyStrandedParked(), 1);
+      assert.deepEqual([(await rowsOf(batchId))[0]!.STATUS, (await rowsOf(batchId))[0]!.reportStatus], [SendStatus.failed, 'REJECTD']);
+      assert.equal(await db.getRepository(Report).countBy({ sendId: row!.ID, status: 0 }), 1);
+      assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'late' }), 0);
     });
 
     test('a row a legacy system inserted with plain SQL is dispatched like any other', async () => {

@@ -52,11 +52,19 @@ export async function queueReport(m: EntityManager, row: ReportedRow, status: nu
   });
 }
 
+/** Row locks where the database has them; SQLite runs one transaction at a time anyway. */
+function lockFor(m: EntityManager): { mode: 'pessimistic_write' } | undefined {
+  return m.connection.options.type === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
+}
+
 async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'applied' | 'repeated' | 'parked'> {
   const sends = m.getRepository(Send);
   const match: Record<string, unknown> = { vendor: report.vendor, vendorMsgId: report.vendorMsgId };
   if (report.mobile) match.infoto = report.mobile;
-  const rows = await sends.find({ where: { ...match, STATUS: In([SendStatus.waiting, SendStatus.submitted]) } });
+  // A locking read on MySQL: it waits for a dispatcher that is recording this vendor id right now and
+  // then sees it, instead of parking a report the dispatcher's own look at parked reports would miss.
+  const open = [SendStatus.waiting, SendStatus.submitted] as number[];
+  const rows = (await sends.find({ where: match, lock: lockFor(m) })).filter((row) => open.includes(row.STATUS));
   let applied = false;
   for (const row of rows) {
     const status =
@@ -110,7 +118,9 @@ export class Reports {
   /** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids. */
   static async applyParked(m: EntityManager, vendor: string, vendorMsgIds: string[]): Promise<void> {
     if (vendorMsgIds.length === 0) return;
-    const parked = await m.getRepository(ParkedReport).find({ where: { vendor, vendorMsgId: In(vendorMsgIds) }, order: { id: 'ASC' } });
+    const parked = await m
+      .getRepository(ParkedReport)
+      .find({ where: { vendor, vendorMsgId: In(vendorMsgIds) }, order: { id: 'ASC' }, lock: lockFor(m) });
     for (const p of parked) {
       const status = p.outcome as DeliveryStatus;
       await applyReport(m, { vendor, vendorMsgId: p.vendorMsgId, mobile: p.mobile ?? undefined, status, code: p.code, at: p.reportTime });
@@ -139,6 +149,23 @@ export class Reports {
       })),
     );
     return overdue.length;
+  }
+
+  /**
+   * Applies parked reports whose vendor id a row now carries: the safety net for a report parked
+   * while the dispatcher's transaction was recording that id, on a database where the two can pass.
+   */
+  async applyStrandedParked(limit = 500): Promise<number> {
+    const stranded: { vendor: string; vendor_msgid: string }[] = await this.db.query(
+      `SELECT DISTINCT p.vendor, p.vendor_msgid FROM parked_report p
+        WHERE EXISTS (SELECT 1 FROM send s WHERE s.vendor = p.vendor AND s.vendor_msgid = p.vendor_msgid) LIMIT ${Number(limit)}`,
+    );
+    const byVendor = new Map<string, string[]>();
+    for (const r of stranded) byVendor.set(r.vendor, [...(byVendor.get(r.vendor) ?? []), r.vendor_msgid]);
+    await inTransaction(this.db, async (m) => {
+      for (const [vendor, ids] of byVendor) await Reports.applyParked(m, vendor, ids);
+    });
+    return stranded.length;
   }
 
   /** Parked reports no dispatcher ever claimed (a vendor's stray or foreign pushes) are dropped after a while. */
