@@ -12,7 +12,7 @@ import { Send } from '../entities';
 import { loadConfig } from '../src/config';
 import { createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
-import { DEMO } from '../src/gateway';
+import { DEMO } from '../src/core/accounts';
 import { startServerProcess, stopServerProcess } from '../test/support/process';
 import { ANSWER, BODY, FIXED_BATCH_ID, HEADERS, PATH } from './request';
 

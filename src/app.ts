@@ -19,8 +19,10 @@ export interface AppParts {
   wsdlDir: string;
   adminToken: string;
   trustProxy: boolean;
-  /** Throws when the node cannot serve (its database is unreachable), so a load balancer stops sending to it. */
+  /** Liveness: throws when the node's database is unreachable. */
   checkHealth(): Promise<void>;
+  /** Readiness: throws, with the reason, when a call would fail (schema not migrated, tables unreadable). */
+  checkReady(): Promise<void>;
   soap: Omit<SoapServiceOptions, 'log'>;
 }
 
@@ -46,14 +48,23 @@ export function createApp(parts: AppParts): Koa {
     }
   });
   app.use(async (ctx, next) => {
-    if (ctx.path !== '/healthz') return next();
-    try {
-      await parts.checkHealth();
-      ctx.body = { status: 'ok' };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'unavailable', reason: 'database unreachable' };
-    }
+    if (ctx.path === '/healthz') {
+      try {
+        await parts.checkHealth();
+        ctx.body = { status: 'ok' };
+      } catch {
+        ctx.status = 503;
+        ctx.body = { status: 'unavailable', reason: 'database unreachable' };
+      }
+    } else if (ctx.path === '/readyz') {
+      try {
+        await parts.checkReady();
+        ctx.body = { status: 'ready' };
+      } catch (err) {
+        ctx.status = 503;
+        ctx.body = { status: 'not ready', reason: (err as Error).message };
+      }
+    } else return next();
   });
   app.use(soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }));
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));

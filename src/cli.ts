@@ -1,27 +1,24 @@
-import { type Config, loadConfig } from './config';
+import { Command, CommanderError } from 'commander';
+import { type Config, loadConfig, redactDatabaseUrl } from './config';
 import { ConfigError } from './configError';
-import { isPool } from './core/accounts';
-import { createCore } from './core';
+import { AccountError } from './core/accounts';
+import { type Core, createCore } from './core';
 import { openDatabase } from './db/datasource';
 import { startGateway } from './gateway';
 import { createLogger } from './logger';
 import { createVendors } from './vendors';
 
-const USAGE = `smsgw — the legacy SMS web-service gateway
-
-  smsgw serve                                   start the gateway (migrates first)
-  smsgw migrate                                 run database migrations and exit
-  smsgw account:create USER PASSWORD [N]        create an account with N messages in each pool
-  smsgw account:topup USER POOL AMOUNT          add (or with a negative AMOUNT take) messages; POOL 0 卡发, 1 网关, 2 会员
-  smsgw account:route USER VENDOR[,VENDOR…]     send USER's messages through these vendors in failover order ('' for the default route)
-  smsgw reply:inject MOBILE CONTENT [USER]      queue an inbound reply as if a vendor received it
-  smsgw reply:unassigned                        list replies no account could be found for
-  smsgw vendor:balance NAME                     ask a configured vendor for the balance of our account there
-
+const ENVIRONMENT_HELP = `
 Configuration comes from the environment (PORT, DATABASE_URL, PUBLIC_URL, ADMIN_TOKEN, VENDORS, …) and,
-for vendors and routes, the file GATEWAY_CONFIG names (see README.md and docs/vendors.md).`;
+for vendors and routes, the file GATEWAY_CONFIG names (see README.md and docs/vendors.md). Commands that
+use the database must be given the gateway's DATABASE_URL; they print which database they used.`;
 
-async function withCore<T>(config: Config, fn: (core: ReturnType<typeof createCore>) => Promise<T>): Promise<T> {
+/** The process's exit code; a running server (serve) keeps the process alive instead. */
+type Outcome = number | 'running';
+
+/** Opens the configured database, says which one on stderr, runs fn and closes it. */
+async function withCore(config: Config, fn: (core: Core) => Promise<number>): Promise<number> {
+  console.error(`database: ${redactDatabaseUrl(config.databaseUrl)}`);
   const db = await openDatabase(config.databaseUrl);
   try {
     return await fn(createCore(db));
@@ -30,130 +27,203 @@ async function withCore<T>(config: Config, fn: (core: ReturnType<typeof createCo
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  const config = loadConfig();
-  switch (command) {
-    case 'serve': {
-      const gateway = await startGateway(config);
-      const shutdown = () => {
-        gateway.log.info('shutting down');
-        gateway.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-      return -1;
-    }
-    case 'migrate': {
-      const db = await openDatabase(config.databaseUrl);
-      console.log(`migrations applied: ${(await db.query('SELECT name FROM migrations')).map((r: { name: string }) => r.name).join(', ')}`);
-      await db.destroy();
-      return 0;
-    }
-    case 'account:create': {
-      const [username, password, each = '0'] = args;
-      if (!username || !password) break;
-      const n = Number(each);
-      await withCore(config, (core) => core.accounts.create(username, password, { 0: n, 1: n, 2: n }));
-      console.log(`account ${username} created with ${n} messages in each pool`);
-      return 0;
-    }
-    case 'account:topup': {
-      const [username, poolArg, amountArg] = args;
-      const pool = Number(poolArg);
-      const amount = Number(amountArg);
-      if (!username || !isPool(pool) || !Number.isInteger(amount)) break;
-      return withCore(config, async (core) => {
-        const account = await core.accounts.find(username);
-        if (!account) {
-          console.error(`no account ${username}`);
-          return 1;
+function program(done: (outcome: Promise<Outcome>) => void): Command {
+  const cli = new Command('smsgw')
+    .description('the legacy SMS web-service gateway')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .showHelpAfterError()
+    .exitOverride();
+  const run =
+    (fn: (config: Config, ...args: string[]) => Promise<Outcome>) =>
+    (...args: unknown[]) =>
+      done(fn(loadConfig(), ...args.filter((a): a is string => typeof a === 'string')));
+
+  cli
+    .command('serve')
+    .description('start the gateway (migrates first)')
+    .action(
+      run(async (config) => {
+        const gateway = await startGateway(config);
+        const shutdown = () => {
+          gateway.log.info('shutting down');
+          gateway.stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+        return 'running';
+      }),
+    );
+
+  cli
+    .command('migrate')
+    .description('run database migrations and exit')
+    .action(
+      run(async (config) => {
+        console.error(`database: ${redactDatabaseUrl(config.databaseUrl)}`);
+        const db = await openDatabase(config.databaseUrl);
+        const names = (await db.query('SELECT name FROM migrations ORDER BY id')) as { name: string }[];
+        await db.destroy();
+        console.log(`migrations applied: ${names.map((r) => r.name).join(', ')}`);
+        return 0;
+      }),
+    );
+
+  cli
+    .command('account:create')
+    .description('create an account with N messages in each pool (PASSWORD is the plain password; callers send it BASE64)')
+    .argument('<user>')
+    .argument('<password>')
+    .argument('[n]', 'messages in each pool', '0')
+    .action(
+      run((config, username, password, each) =>
+        withCore(config, async (core) => {
+          await core.accounts.create(username!, password!, { 0: each, 1: each, 2: each }, { retireDemo: true });
+          console.log(`account ${username} created with ${each} messages in each pool`);
+          return 0;
+        }),
+      ),
+    );
+
+  cli
+    .command('account:topup')
+    .description('add (or with a negative AMOUNT take) messages; POOL 0 卡发, 1 网关, 2 会员')
+    .argument('<user>')
+    .argument('<pool>')
+    .argument('<amount>')
+    .allowExcessArguments(false)
+    .action(
+      run((config, username, pool, amount) =>
+        withCore(config, async (core) => {
+          console.log(`remaining: ${await core.accounts.topUp(username!, pool, amount, 'cli')}`);
+          return 0;
+        }),
+      ),
+    );
+
+  cli
+    .command('account:route')
+    .description("send USER's messages through these vendors in failover order ('' for the default route)")
+    .argument('<user>')
+    .argument('<vendors>', 'comma-separated vendor names from the configuration')
+    .action(
+      run(async (config, username, list) => {
+        const route = list!
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean);
+        const unknown = route.filter((v) => !config.vendors.has(v));
+        if (unknown.length > 0) {
+          console.error(`not configured vendors: ${unknown.join(', ')} (configured: ${[...config.vendors.keys()].join(', ')})`);
+          return 2;
         }
-        console.log(`remaining: ${await core.accounts.adjust(account.id, pool, amount, 'topup', 'cli', null, null)}`);
-        return 0;
-      });
-    }
-    case 'reply:inject': {
-      const [mobile, content, username] = args;
-      if (!mobile || !content) break;
-      return withCore(config, async (core) => {
-        const outcome = await core.replies.record({ vendor: 'operator', mobile, content, username, at: new Date() });
-        if (outcome.result === 'queued') console.log(`reply queued for ${outcome.reply.receiver}`);
-        else console.log('no account found for this reply: it is kept unassigned (smsgw reply:unassigned); name a USER to queue it');
-        return outcome.result === 'queued' ? 0 : 1;
-      });
-    }
-    case 'reply:unassigned': {
-      return withCore(config, async (core) => {
-        const replies = await core.replies.unassigned();
-        for (const r of replies) console.log([r.id, r.receivedAt.toISOString(), r.vendor, r.mobile, r.extNo ?? '', r.content].join('\t'));
-        if (replies.length === 0) console.log('no unassigned replies');
-        return 0;
-      });
-    }
-    case 'account:route': {
-      const [username, list] = args;
-      if (!username || list === undefined) break;
-      const route = list
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean);
-      const unknown = route.filter((v) => !config.vendors.has(v));
-      if (unknown.length > 0) {
-        console.error(`not configured vendors: ${unknown.join(', ')} (configured: ${[...config.vendors.keys()].join(', ')})`);
-        return 2;
-      }
-      return withCore(config, async (core) => {
-        const account = await core.accounts.find(username);
-        if (!account) {
-          console.error(`no account ${username}`);
-          return 1;
+        return withCore(config, async (core) => {
+          const account = await core.accounts.find(username!);
+          if (!account) throw new AccountError(`no account ${username}`, 'missing');
+          await core.accounts.setRoute(account.id, route);
+          console.log(
+            route.length > 0 ? `account ${username} now sends through ${route.join(' → ')}` : `account ${username} uses the default route`,
+          );
+          return 0;
+        });
+      }),
+    );
+
+  cli
+    .command('reply:inject')
+    .description('queue an inbound reply as if a vendor received it')
+    .argument('<mobile>')
+    .argument('<content>')
+    .argument('[user]', 'the account to queue it for; otherwise the last one that sent to MOBILE')
+    .action(
+      run((config, mobile, content, username) =>
+        withCore(config, async (core) => {
+          const outcome = await core.replies.record({ vendor: 'operator', mobile: mobile!, content: content!, username, at: new Date() });
+          if (outcome.result === 'queued') console.log(`reply queued for ${outcome.reply.receiver}`);
+          else console.log('no account found for this reply: it is kept unassigned (smsgw reply:unassigned); name a USER to queue it');
+          return outcome.result === 'queued' ? 0 : 1;
+        }),
+      ),
+    );
+
+  cli
+    .command('reply:unassigned')
+    .description('list replies no account could be found for')
+    .action(
+      run((config) =>
+        withCore(config, async (core) => {
+          const replies = await core.replies.unassigned();
+          for (const r of replies) console.log([r.id, r.receivedAt.toISOString(), r.vendor, r.mobile, r.extNo ?? '', r.content].join('\t'));
+          if (replies.length === 0) console.log('no unassigned replies');
+          return 0;
+        }),
+      ),
+    );
+
+  cli
+    .command('vendor:balance')
+    .description('ask a configured vendor for the balance of our account there')
+    .argument('<name>')
+    .action(
+      run(async (config, name) => {
+        const settings = config.vendors.get(name!);
+        if (!settings) {
+          console.error(`no vendor ${name} (configured: ${[...config.vendors.keys()].join(', ')})`);
+          return 2;
         }
-        await core.accounts.setRoute(account.id, route);
-        console.log(
-          route.length > 0 ? `account ${username} now sends through ${route.join(' → ')}` : `account ${username} uses the default route`,
-        );
-        return 0;
-      });
+        const vendor = createVendors(new Map([[name!, settings]]), async () => undefined, createLogger('silent')).get(name!)!;
+        if (!vendor.balance) {
+          console.error(`vendor ${name} (${settings.type}) has no balance call`);
+          return 2;
+        }
+        try {
+          const { balance, raw } = await vendor.balance();
+          console.log(`${name}: ${balance} (the vendor answered ${JSON.stringify(raw)})`);
+          return 0;
+        } finally {
+          await vendor.stop?.();
+        }
+      }),
+    );
+  return cli;
+}
+
+/** Runs the command line and settles on an exit code, every refusal one plain line on stderr. */
+async function main(argv: string[]): Promise<Outcome> {
+  let outcome: Promise<Outcome> = Promise.resolve(0);
+  const cli = program((o) => {
+    outcome = o;
+  });
+  try {
+    cli.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return 0;
+      return 2;
     }
-    case 'vendor:balance': {
-      const [name] = args;
-      const settings = name ? config.vendors.get(name) : undefined;
-      if (!name) break;
-      if (!settings) {
-        console.error(`no vendor ${name} (configured: ${[...config.vendors.keys()].join(', ')})`);
-        return 2;
-      }
-      const log = createLogger('silent');
-      const vendor = createVendors(new Map([[name, settings]]), async () => undefined, log).get(name)!;
-      if (!vendor.balance) {
-        console.error(`vendor ${name} (${settings.type}) has no balance call`);
-        return 2;
-      }
-      try {
-        const { balance, raw } = await vendor.balance();
-        console.log(`${name}: ${balance} (the vendor answered ${JSON.stringify(raw)})`);
-        return 0;
-      } finally {
-        await vendor.stop?.();
-      }
-    }
+    throw err;
   }
-  console.error(USAGE);
-  return command === 'help' || command === '--help' ? 0 : 2;
+  if (argv.length === 0) {
+    cli.outputHelp({ error: true });
+    return 2;
+  }
+  return outcome;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
+  (outcome) => {
+    if (outcome !== 'running') process.exit(outcome);
   },
   (err) => {
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
       process.exit(2);
+    }
+    if (err instanceof AccountError) {
+      console.error(err.message);
+      process.exit(err.kind === 'invalid' ? 2 : 1);
     }
     createLogger('error').error({ err }, 'smsgw failed');
     process.exit(1);

@@ -33,6 +33,13 @@ export interface Config {
   logLevel: string;
 }
 
+/** A DATABASE_URL fit for logs and messages: the password is masked. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -77,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`VENDORS names "${name}", which is not a configured vendor (configured: ${[...vendors.keys()].join(', ')})`);
     }
   }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const leaseMs = int(env, 'DISPATCH_LEASE_MS', 60_000, 1000, 3_600_000);
   for (const [name, vendor] of vendors) {
     // A vendor call that outlived the claim's lease would let another node claim and send the rows again.
@@ -108,6 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: int(env, 'DISPATCH_MAX_ATTEMPTS', 5, 1, 100),
       retryBaseMs: int(env, 'DISPATCH_RETRY_BASE_MS', 1000, 1, 600_000),
     },
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel,
   };
 }

@@ -3,10 +3,12 @@ import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { Account } from '../entities';
 import { createApp } from './app';
-import type { Config } from './config';
+import { type Config, redactDatabaseUrl } from './config';
 import { type Core, createCore } from './core';
-import { openDatabase } from './db/datasource';
+import { DEMO } from './core/accounts';
+import { migrations, openDatabase } from './db/datasource';
 import { Dispatcher } from './dispatch/dispatcher';
+import { FailureBackoff } from './dispatch/failureBackoff';
 import { Poller } from './dispatch/poller';
 import { createLogger, type Logger } from './logger';
 import { WSDL_DIR } from './paths';
@@ -14,7 +16,6 @@ import { createVendors } from './vendors';
 import type { Vendor, VendorNews } from './vendors/types';
 
 const SHUTDOWN_GRACE_MS = 10_000;
-export const DEMO = { username: 'demo', password: 'demo123', balance: 100000 } as const;
 
 export interface RunningGateway {
   url: string;
@@ -34,7 +35,7 @@ export interface RunningGateway {
 export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningGateway> {
   const db = await openDatabase(config.databaseUrl);
   const core = createCore(db);
-  if (config.demoAccount) await ensureDemoAccount(db, core, log);
+  await demoAccount(db, core, config.demoAccount, log);
 
   const store = async (news: VendorNews): Promise<void> => {
     if (news.reports?.length) await core.reports.recordAll(news.reports);
@@ -57,6 +58,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     checkHealth: async () => {
       await db.query('SELECT 1');
     },
+    checkReady: () => checkReady(db),
     soap: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes },
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -67,19 +69,19 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   dispatcher.start();
   for (const poller of pollers) poller.start();
-  const sweepOverdueReports = setInterval(
-    () => {
-      const cutoff = new Date(Date.now() - config.reportTimeoutMs);
-      Promise.all([core.reports.expireOverdue(cutoff), core.reports.dropParkedBefore(cutoff)]).catch((err) =>
-        log.error({ err }, 'report timeout sweep failed'),
-      );
-    },
-    Math.min(60_000, config.reportTimeoutMs),
-  );
+  const sweepEveryMs = Math.min(60_000, config.reportTimeoutMs);
+  const sweepBackoff = new FailureBackoff('report timeout sweep', log, sweepEveryMs, sweepEveryMs, 10 * sweepEveryMs);
+  const sweepOverdueReports = setInterval(() => {
+    const cutoff = new Date(Date.now() - config.reportTimeoutMs);
+    Promise.all([core.reports.expireOverdue(cutoff), core.reports.applyStrandedParked(), core.reports.dropParkedBefore(cutoff)]).then(
+      () => sweepBackoff.succeeded(),
+      (err) => sweepBackoff.failed(err),
+    );
+  }, sweepEveryMs);
   log.info(
     {
       url,
-      database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'),
+      database: redactDatabaseUrl(config.databaseUrl),
       configFile: config.configFile || undefined,
       vendors: Object.fromEntries([...config.vendors].map(([name, v]) => [name, v.type])),
       route: config.route,
@@ -111,10 +113,43 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   };
 }
 
-async function ensureDemoAccount(db: DataSource, core: Core, log: Logger): Promise<void> {
+/** What every call needs of the database: the schema at this version's last migration, its main tables readable. */
+async function checkReady(db: DataSource): Promise<void> {
+  const expected = migrations[migrations.length - 1]!.name;
+  let applied: string | undefined;
+  try {
+    applied = ((await db.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1')) as { name: string }[])[0]?.name;
+  } catch {
+    throw new Error('the database has no migrations table: run smsgw migrate');
+  }
+  if (applied !== expected) throw new Error(`the schema is at ${applied ?? 'no migration'}, this version needs ${expected}`);
+  for (const table of ['send', 'account']) {
+    try {
+      await db.query(`SELECT 1 FROM ${table} LIMIT 1`);
+    } catch {
+      throw new Error(`table ${table} is not readable`);
+    }
+  }
+}
+
+/**
+ * The demo account: created on an empty database when DEMO_ACCOUNT allows it, answering loopback
+ * callers only; with DEMO_ACCOUNT=false one made earlier is disabled.
+ */
+async function demoAccount(db: DataSource, core: Core, wanted: boolean, log: Logger): Promise<void> {
+  if (!wanted) {
+    if (await core.accounts.retireDemo()) log.info('the demo account is disabled (DEMO_ACCOUNT=false)');
+    return;
+  }
   if ((await db.getRepository(Account).count()) > 0) return;
-  await core.accounts.create(DEMO.username, DEMO.password, { 0: DEMO.balance, 1: DEMO.balance, 2: DEMO.balance });
+  await core.accounts.create(
+    DEMO.username,
+    DEMO.password,
+    { 0: DEMO.balance, 1: DEMO.balance, 2: DEMO.balance },
+    { ipAllow: DEMO.ipAllow },
+  );
+  // Its password is public by design, so this line shows it; no other log line carries a password.
   log.info(
-    `created the demo account: username "${DEMO.username}", password "${DEMO.password}" (BASE64 ${Buffer.from(DEMO.password).toString('base64')}), ${DEMO.balance} messages in each pool`,
+    `created the demo account: username "${DEMO.username}", password "${DEMO.password}" (BASE64 ${Buffer.from(DEMO.password).toString('base64')}), ${DEMO.balance} messages in each pool; it answers callers on this machine only (${DEMO.ipAllow}) and is disabled when an operator creates the first real account or DEMO_ACCOUNT=false`,
   );
 }

@@ -29,6 +29,24 @@ describe('admin API', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
+  test('balances are whole numbers within the bound; a duplicate is 409, also when requests race; the first real account retires the demo', async () => {
+    assert.match(await call(gw.serviceUrl, 'getRestMoney', { username: 'demo', password: B64('demo123') }), /^memberSmsNum=/);
+    for (const balances of [{ 1: 1.5 }, { 1: 1e20 }, { 1: -5 }, { 1: 'abc' }, { 7: 1 }, [1]]) {
+      const res = await admin('/admin/accounts', { username: 'badbal', password: 'pw', balances });
+      assert.equal(res.status, 400, JSON.stringify(balances));
+    }
+    assert.deepEqual(await admin('/admin/accounts', null), { status: 400, body: { error: 'the body must be a JSON object' } });
+    assert.equal((await admin('/admin/accounts/acme/topup', { pool: 1, amount: 1.5 })).status, 400);
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => admin('/admin/accounts', { username: 'racer', password: 'pw', balances: { 1: 3 } })),
+    );
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409, 409]);
+    assert.deepEqual(racing.find((r) => r.status === 409)!.body, { error: 'an account racer exists' });
+    const racer = await gw.account('racer');
+    assert.equal(racer.balanceGateway, 3, 'charged once');
+    assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'demo', password: B64('demo123') }), 'failure;账号已停用');
+  });
+
   test('refuses a missing or wrong token', async () => {
     assert.equal((await admin('/admin/accounts', { username: 'x', password: 'y' }, 'wrong')).status, 401);
     assert.equal((await fetch(`${gw.url}/admin/accounts`, { method: 'POST' })).status, 401);
@@ -93,11 +111,26 @@ describe('smsgw command line', () => {
     });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('migrate, account:create, account:topup, reply:inject', async () => {
-    assert.match(smsgw(['migrate']).stdout, /migrations applied: Initial1764000000000/);
+  test('migrate, account:create, account:topup, reply:inject; each says which database it used', async () => {
+    const migrated = smsgw(['migrate']);
+    assert.match(migrated.stdout, /migrations applied: Initial1764000000000, VendorPolls1765000000000/);
+    assert.equal(migrated.stderr, `database: ${env.DATABASE_URL}\n`);
     assert.match(smsgw(['account:create', 'ops', 'secret', '100']).stdout, /account ops created with 100 messages in each pool/);
     assert.match(smsgw(['account:topup', 'ops', '2', '-30']).stdout, /remaining: 70/);
     assert.match(smsgw(['reply:inject', '13800138000', '收到', 'ops']).stdout, /reply queued for ops/);
+    const duplicate = smsgw(['account:create', 'ops', 'other', '5']);
+    assert.deepEqual([duplicate.status, duplicate.stderr.split('\n')[1]], [1, 'an account ops exists']);
+    for (const bad of ['abc', '1.5', '-5', '1e20']) {
+      const refused = smsgw(['account:create', `bob-${bad}`, 'pw', bad]);
+      assert.equal(refused.status, 2, bad);
+      assert.match(
+        refused.stderr,
+        new RegExp(`balance of pool 0 must be a whole number from 0 to 1000000000, got "${bad.replace('.', '\\.')}"`),
+      );
+    }
+    const topupRefused = smsgw(['account:topup', 'ops', '2', '2.5']);
+    assert.equal(topupRefused.status, 2);
+    assert.match(topupRefused.stderr, /amount must be a whole number/);
     const db = await openDatabase(env.DATABASE_URL);
     try {
       const core = createCore(db);
@@ -115,7 +148,16 @@ describe('smsgw command line', () => {
   test('usage and configuration errors are plain messages with an exit code', () => {
     const usage = smsgw(['frobnicate']);
     assert.equal(usage.status, 2);
-    assert.match(usage.stderr, /smsgw serve/);
+    assert.match(usage.stderr, /^error: unknown command 'frobnicate'\n[\s\S]*Usage: smsgw[\s\S]*account:create <user> <password> \[n\]/);
+    const help = smsgw(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Usage: smsgw[\s\S]*reply:inject <mobile> <content> \[user\]/, 'help goes to stdout');
+    const commandHelp = smsgw(['account:topup', '--help']);
+    assert.equal(commandHelp.status, 0);
+    assert.match(commandHelp.stdout, /Usage: smsgw account:topup \[options\] <user> <pool> <amount>/);
+    const missing = smsgw(['account:create', 'only-a-name']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /missing required argument 'password'/);
     const bad = smsgw(['migrate'], { PORT: 'eighty' });
     assert.equal(bad.status, 2);
     assert.equal(bad.stderr.trim(), 'configuration error: PORT must be a whole number from 0 to 65535, got "eighty"');

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { isPool, type Pool } from '../core/accounts';
+import { AccountError, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
 import type { Vendor } from '../vendors/types';
@@ -37,61 +37,64 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
     }
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse((await getRawBody(ctx.req, { limit: 64 * 1024, encoding: 'utf8' })) || '{}');
+      const parsed: unknown = JSON.parse((await getRawBody(ctx.req, { limit: 64 * 1024, encoding: 'utf8' })) || '{}');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
     } catch {
-      ctx.status = 400;
-      ctx.body = { error: 'the body must be JSON' };
-      return;
+      return bad(ctx, 'the body must be a JSON object');
     }
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const topup = /^\/admin\/accounts\/([^/]+)\/topup$/.exec(ctx.path);
     const route = /^\/admin\/accounts\/([^/]+)\/route$/.exec(ctx.path);
 
-    if (ctx.path === '/admin/accounts') {
-      if (!str('username') || !str('password')) return bad(ctx, 'username and password are required');
-      if (await core.accounts.find(str('username'))) return bad(ctx, 'an account with this username exists', 409);
-      const balances = (body.balances ?? {}) as Partial<Record<Pool, number>>;
-      const account = await core.accounts.create(str('username'), str('password'), balances);
-      ctx.status = 201;
-      ctx.body = { id: account.id, username: account.username };
-    } else if (topup) {
-      const pool = Number(body.pool);
-      const amount = Number(body.amount);
-      if (!isPool(pool) || !Number.isInteger(amount) || amount === 0)
-        return bad(ctx, 'pool must be 0, 1 or 2 and amount a non-zero whole number');
-      const account = await core.accounts.find(decodeURIComponent(topup[1]!));
-      if (!account) return bad(ctx, 'no such account', 404);
-      try {
-        ctx.body = { pool, remaining: await core.accounts.adjust(account.id, pool, amount, 'topup', 'admin', null, str('notes') || null) };
-      } catch (err) {
-        if (err instanceof Failure) return bad(ctx, err.message, 409);
-        throw err;
-      }
-    } else if (route) {
-      const names: unknown[] = Array.isArray(body.route) ? body.route : [null];
-      if (!names.every((n): n is string => typeof n === 'string')) return bad(ctx, 'route must be a list of vendor names');
-      const unknown = names.filter((n) => !vendors.has(n));
-      if (unknown.length > 0)
-        return bad(ctx, `not configured vendors: ${unknown.join(', ')} (configured: ${[...vendors.keys()].join(', ')})`);
-      const account = await core.accounts.find(decodeURIComponent(route[1]!));
-      if (!account) return bad(ctx, 'no such account', 404);
-      await core.accounts.setRoute(account.id, names);
-      ctx.body = { username: account.username, route: names };
-    } else if (ctx.path === '/admin/replies') {
-      if (!str('mobile') || !str('content')) return bad(ctx, 'mobile and content are required');
-      const outcome = await core.replies.record({
-        vendor: 'operator',
-        mobile: str('mobile'),
-        content: str('content'),
-        username: str('username') || undefined,
-        extNo: str('extNo') || null,
-        at: new Date(),
-      });
-      ctx.status = 201;
-      ctx.body = { result: outcome.result, receiver: outcome.result === 'repeated' ? null : outcome.reply.receiver || null };
-    } else {
-      ctx.status = 404;
-      ctx.body = { error: 'no such admin call' };
+    try {
+      await adminWrite();
+    } catch (err) {
+      // The core's refusals of operator input: 400 invalid, 404 no such account, 409 exists or overdrawn.
+      if (err instanceof AccountError) return bad(ctx, err.message, { invalid: 400, missing: 404, exists: 409 }[err.kind]);
+      if (err instanceof Failure) return bad(ctx, err.message, 409);
+      throw err;
+    }
+
+    async function adminWrite(): Promise<void> {
+      if (ctx.path === '/admin/accounts') {
+        if (!str('username') || !str('password')) return bad(ctx, 'username and password are required');
+        const balances = body.balances ?? {};
+        if (typeof balances !== 'object' || balances === null || Array.isArray(balances))
+          return bad(ctx, 'balances must be an object {"0": n, "1": n, "2": n}');
+        const unknownPool = Object.keys(balances).find((k) => !['0', '1', '2'].includes(k));
+        if (unknownPool !== undefined) return bad(ctx, `balances: pools are 0, 1 and 2, got ${JSON.stringify(unknownPool)}`);
+        const account = await core.accounts.create(str('username'), str('password'), balances as Partial<Record<Pool, unknown>>, {
+          retireDemo: true,
+        });
+        ctx.status = 201;
+        ctx.body = { id: account.id, username: account.username };
+      } else if (topup) {
+        const remaining = await core.accounts.topUp(decodeURIComponent(topup[1]!), body.pool, body.amount, 'admin', str('notes') || null);
+        ctx.body = { pool: Number(body.pool), remaining };
+      } else if (route) {
+        const names: unknown[] = Array.isArray(body.route) ? body.route : [null];
+        if (!names.every((n): n is string => typeof n === 'string')) return bad(ctx, 'route must be a list of vendor names');
+        const unknown = names.filter((n) => !vendors.has(n));
+        if (unknown.length > 0)
+          return bad(ctx, `not configured vendors: ${unknown.join(', ')} (configured: ${[...vendors.keys()].join(', ')})`);
+        const account = await core.accounts.find(decodeURIComponent(route[1]!));
+        if (!account) return bad(ctx, 'no such account', 404);
+        await core.accounts.setRoute(account.id, names);
+        ctx.body = { username: account.username, route: names };
+      } else if (ctx.path === '/admin/replies') {
+        if (!str('mobile') || !str('content')) return bad(ctx, 'mobile and content are required');
+        const outcome = await core.replies.record({
+          vendor: 'operator',
+          mobile: str('mobile'),
+          content: str('content'),
+          username: str('username') || undefined,
+          extNo: str('extNo') || null,
+          at: new Date(),
+        });
+        ctx.status = 201;
+        ctx.body = { result: outcome.result, receiver: outcome.result === 'repeated' ? null : outcome.reply.receiver || null };
+      } else bad(ctx, 'no such admin call', 404);
     }
   };
 }

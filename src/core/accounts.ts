@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Account, BalanceLedger } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { Failure } from './failures';
@@ -11,6 +11,35 @@ export const POOLS = [
   { name: 'member', column: 'balance_member', property: 'balanceMember' },
 ] as const;
 export type Pool = 0 | 1 | 2;
+
+/** The largest balance a pool holds and the largest single top-up: far beyond any real account, well inside a 32-bit column. */
+export const MAX_BALANCE = 1_000_000_000;
+
+/**
+ * The demo account of the embedded default. Its password is public, so it answers loopback
+ * callers only, and it is retired as soon as a real account exists or DEMO_ACCOUNT=false.
+ */
+export const DEMO = { username: 'demo', password: 'demo123', balance: 100000, ipAllow: '127.0.0.1,::1' } as const;
+
+/** An operator's request the core refuses (bad balance, existing username): never a caller's refusal. */
+export class AccountError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'exists' | 'missing',
+  ) {
+    super(message);
+  }
+}
+
+/** A balance or top-up as operators give it: a whole number within MAX_BALANCE (negative only where allowed). */
+export function checkAmount(value: unknown, what: string, allowNegative = false): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const min = allowNegative ? -MAX_BALANCE : 0;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > MAX_BALANCE) {
+    throw new AccountError(`${what} must be a whole number from ${min} to ${MAX_BALANCE}, got ${JSON.stringify(value)}`, 'invalid');
+  }
+  return n;
+}
 
 export function isPool(n: number): n is Pool {
   return n === 0 || n === 1 || n === 2;
@@ -46,24 +75,51 @@ export class Accounts {
     return this.db.getRepository(Account).findOneBy({ username });
   }
 
-  async create(username: string, password: string, balances: Partial<Record<Pool, number>> = {}): Promise<Account> {
+  /**
+   * Creates an account with these opening balances (each checked by checkAmount). A username that
+   * exists, even one created a moment ago by a concurrent request, is an AccountError 'exists'.
+   * An operator's first real account (`retireDemo`) disables the demo account in the same transaction.
+   */
+  async create(
+    username: string,
+    password: string,
+    balances: Partial<Record<Pool, unknown>> = {},
+    options: { ipAllow?: string; retireDemo?: boolean } = {},
+  ): Promise<Account> {
+    if (!username || username.length > 64) throw new AccountError('a username is 1 to 64 characters', 'invalid');
+    if (!password) throw new AccountError('a password is required', 'invalid');
+    const opening = ([0, 1, 2] as Pool[]).map((pool) =>
+      balances[pool] === undefined ? 0 : checkAmount(balances[pool], `balance of pool ${pool}`),
+    );
     const account = this.db.getRepository(Account).create({
       username,
       passwordHash: await hashPassword(password),
       balanceCard: 0,
       balanceGateway: 0,
       balanceMember: 0,
+      ipAllow: options.ipAllow ?? null,
       enabled: 1,
       createdAt: new Date(),
     });
     return inTransaction(this.db, async (m) => {
-      await m.getRepository(Account).insert(account);
-      for (const pool of [0, 1, 2] as Pool[]) {
-        const amount = balances[pool];
-        if (amount) await chargeInTransaction(m, account.id, pool, -amount, 'topup', 'admin', null, 'initial balance');
+      if (await m.getRepository(Account).existsBy({ username })) throw new AccountError(`an account ${username} exists`, 'exists');
+      try {
+        await m.getRepository(Account).insert(account);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AccountError(`an account ${username} exists`, 'exists');
+        throw err;
       }
+      for (const pool of [0, 1, 2] as Pool[]) {
+        if (opening[pool]) await chargeInTransaction(m, account.id, pool, -opening[pool], 'topup', 'admin', null, 'initial balance');
+      }
+      if (options.retireDemo && username !== DEMO.username) await retireDemo(m);
       return m.getRepository(Account).findOneByOrFail({ id: account.id });
     });
+  }
+
+  /** Disables the demo account, if there is one; returns whether one was enabled. */
+  retireDemo(): Promise<boolean> {
+    return inTransaction(this.db, retireDemo);
   }
 
   /** Sets the vendors this account's messages go through, in failover order; empty: the gateway's default route. */
@@ -73,18 +129,32 @@ export class Accounts {
     );
   }
 
-  /** Moves a pool's balance up (top-up, refund) or down and writes the ledger line, in one transaction. */
-  async adjust(
-    accountId: number,
-    pool: Pool,
-    amount: number,
-    business: string,
-    operator: string,
-    businessNumber: string | null,
-    notes: string | null,
-  ): Promise<number> {
-    return inTransaction(this.db, (m) => chargeInTransaction(m, accountId, pool, -amount, business, operator, businessNumber, notes));
+  /**
+   * An operator's top-up (a negative amount takes messages back), checked here for the CLI and the
+   * admin API alike: pool 0, 1 or 2, a non-zero whole amount within MAX_BALANCE. Returns what remains.
+   */
+  async topUp(username: string, pool: unknown, amount: unknown, operator: string, notes: string | null = null): Promise<number> {
+    const poolNumber = typeof pool === 'string' && pool.trim() !== '' ? Number(pool) : pool;
+    if (typeof poolNumber !== 'number' || !isPool(poolNumber))
+      throw new AccountError(`pool must be 0, 1 or 2, got ${JSON.stringify(pool)}`, 'invalid');
+    const n = checkAmount(amount, 'amount', true);
+    if (n === 0) throw new AccountError('amount must not be 0', 'invalid');
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    return inTransaction(this.db, (m) => chargeInTransaction(m, account.id, poolNumber, -n, 'topup', operator, null, notes));
   }
+}
+
+async function retireDemo(m: EntityManager): Promise<boolean> {
+  const updated = await m.getRepository(Account).update({ username: DEMO.username, ipAllow: DEMO.ipAllow, enabled: 1 }, { enabled: 0 });
+  return (updated.affected ?? 0) > 0;
+}
+
+/** A duplicate key, however the driver words it. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code ?? '';
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /**
@@ -93,7 +163,7 @@ export class Accounts {
  * concurrent sends can never spend the same message twice. Returns what remains.
  */
 export async function chargeInTransaction(
-  m: import('typeorm').EntityManager,
+  m: EntityManager,
   accountId: number,
   pool: Pool,
   cost: number,

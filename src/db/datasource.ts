@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from '../../entities';
+import { redactDatabaseUrl } from '../config';
+import { ConfigError } from '../configError';
 import { Initial1764000000000 } from './migrations/1764000000000-Initial';
 import { VendorPolls1765000000000 } from './migrations/1765000000000-VendorPolls';
 
@@ -39,7 +41,29 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
 
 export async function openDatabase(databaseUrl: string, runMigrations = true): Promise<DataSource> {
   const db = new DataSource(dataSourceOptions(databaseUrl));
-  await db.initialize();
+  try {
+    await db.initialize();
+  } catch (err) {
+    throw unopenable(databaseUrl, err);
+  }
   if (runMigrations) await db.runMigrations({ transaction: 'each' });
   return db;
+}
+
+/** Why a database cannot be opened, as one line that says what to fix; other errors go on unchanged. */
+function unopenable(databaseUrl: string, err: unknown): unknown {
+  const e = err as { code?: string; message?: string };
+  const url = redactDatabaseUrl(databaseUrl);
+  if (e.code === 'ER_BAD_DB_ERROR') {
+    const name = new URL(databaseUrl.replace(/^mariadb:/, 'mysql:')).pathname.slice(1);
+    return new ConfigError(
+      `DATABASE_URL ${url}: the database "${name}" does not exist; create it (CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci) or name one that does`,
+    );
+  }
+  if (e.code === 'ER_ACCESS_DENIED_ERROR') return new ConfigError(`DATABASE_URL ${url}: the server refused the user or password`);
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT') {
+    return new ConfigError(`DATABASE_URL ${url}: cannot reach the database server (${e.code})`);
+  }
+  if (e.code === 'SQLITE_CANTOPEN') return new ConfigError(`DATABASE_URL ${url}: cannot open the SQLite file (${e.message})`);
+  return err;
 }

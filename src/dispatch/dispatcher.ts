@@ -9,6 +9,7 @@ import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
 import { claimDueRows } from './claim';
+import { FailureBackoff } from './failureBackoff';
 
 /** Delay before retry n (1-based), doubling from twice the base: 2 s, 4 s, 8 s … at most 5 minutes by default. */
 export function backoffMs(attempt: number, baseMs: number): number {
@@ -26,13 +27,16 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private readonly backoff: FailureBackoff;
 
   constructor(
     private readonly db: DataSource,
     private readonly vendors: Map<string, Vendor>,
     private readonly config: Config,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.backoff = new FailureBackoff('dispatch', log, config.dispatch.intervalMs);
+  }
 
   start(): void {
     this.stopped = false;
@@ -48,12 +52,13 @@ export class Dispatcher {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .then((claimed) => this.schedule(claimed >= this.config.dispatch.batchSize ? 0 : this.config.dispatch.intervalMs))
-        .catch((err) => {
-          this.log.error({ err }, 'dispatch tick failed');
-          this.schedule(this.config.dispatch.intervalMs);
-        });
+      this.running = this.tick().then(
+        (claimed) => {
+          this.backoff.succeeded();
+          this.schedule(claimed >= this.config.dispatch.batchSize ? 0 : this.config.dispatch.intervalMs);
+        },
+        (err) => this.schedule(this.backoff.failed(err)),
+      );
     }, ms);
   }
 

@@ -3,6 +3,7 @@ import { VendorLease } from '../../entities';
 import { inTransaction, sqlTime } from '../db/transaction';
 import type { Logger } from '../logger';
 import type { VendorNews, VendorPoll } from '../vendors/types';
+import { FailureBackoff } from './failureBackoff';
 
 /**
  * Takes or renews the lease `name` for `owner` until `until`: free, expired, or already ours.
@@ -43,6 +44,7 @@ export class Poller {
   private running: Promise<void> | null = null;
   private stopped = true;
   private unstored: VendorNews | null = null;
+  private readonly backoff: FailureBackoff;
 
   constructor(
     private readonly db: DataSource,
@@ -50,9 +52,16 @@ export class Poller {
     private readonly poll: VendorPoll,
     private readonly store: (news: VendorNews) => Promise<void>,
     private readonly owner: string,
-    private readonly log: Logger,
+    log: Logger,
   ) {
     this.leaseName = `${vendorName}:${poll.name}`;
+    // At most eight intervals (and a minute) between tries while the vendor or the database fails.
+    this.backoff = new FailureBackoff(
+      `poll ${this.leaseName}`,
+      log,
+      poll.intervalMs,
+      Math.max(poll.intervalMs, Math.min(60_000, 8 * poll.intervalMs)),
+    );
   }
 
   start(): void {
@@ -88,9 +97,13 @@ export class Poller {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((err) => this.log.warn({ err, poll: this.leaseName, unstored: this.unstored !== null }, 'vendor poll failed'))
-        .then(() => this.schedule(this.poll.intervalMs));
+      this.running = this.tick().then(
+        () => {
+          this.backoff.succeeded();
+          this.schedule(this.poll.intervalMs);
+        },
+        (err) => this.schedule(Math.max(this.poll.intervalMs, this.backoff.failed(err))),
+      );
     }, ms);
   }
 }
