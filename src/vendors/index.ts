@@ -1,10 +1,18 @@
 import type { Logger } from '../logger';
+import { aspsms } from './aspsms';
+import { chanzor } from './chanzor';
 import type { VendorConfig } from './config';
+import { hi8d } from './hi8d';
+import { configuredHttp } from './http';
+import { jzyyun } from './jzyyun';
+import { ptsms } from './ptsms';
 import { simulator } from './simulator';
+import { sms112088 } from './sms112088';
 import type { Vendor, VendorContext, VendorType } from './types';
+import { ums } from './ums';
 
 /** Every adapter, by its fixed type name. A new adapter adds one entry here. */
-export const VENDOR_TYPES: VendorType[] = [simulator];
+export const VENDOR_TYPES: VendorType[] = [simulator, jzyyun, sms112088, ptsms, hi8d, chanzor, ums, aspsms, configuredHttp];
 
 /** Builds the configured vendors by name. */
 export function createVendors(configs: Map<string, VendorConfig>, store: VendorContext['store'], log: Logger): Map<string, Vendor> {

@@ -69,6 +69,8 @@ export interface VendorRequest {
   form?: Params;
   /** Sent as an application/json body (UTF-8). */
   json?: unknown;
+  /** Extra request headers (an API key …), on top of the body's Content-Type. */
+  headers?: Record<string, string>;
   charset: Charset;
   timeoutMs: number;
 }
@@ -96,7 +98,12 @@ export async function vendorRequest(req: VendorRequest): Promise<VendorResponse>
     headers['content-type'] = 'application/json; charset=utf-8';
     body = JSON.stringify(req.json);
   }
-  const res = await fetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(req.timeoutMs) });
+  const res = await fetch(url, {
+    method: req.method,
+    headers: { ...headers, ...req.headers },
+    body,
+    signal: AbortSignal.timeout(req.timeoutMs),
+  });
   const bytes = Buffer.from(await res.arrayBuffer());
   const declared = /charset=([\w-]+)/i.exec(res.headers.get('content-type') ?? '')?.[1]?.toLowerCase();
   const decodeAs = declared && iconv.encodingExists(declared) ? declared : req.charset;
