@@ -217,17 +217,15 @@ for (const dialect of DIALECTS) {
       const [row] = await rowsOf(batchId);
       await db.getRepository(Send).update({ ID: row!.ID }, { STATUS: SendStatus.submitted, vendor: 'late', vendorMsgId: 'l-1' });
       const at = new Date();
-      await db
-        .getRepository(ParkedReport)
-        .insert({
-          vendor: 'late',
-          vendorMsgId: 'l-1',
-          mobile: row!.infoto,
-          outcome: 'rejected',
-          code: 'REJECTD',
-          reportTime: at,
-          parkedAt: at,
-        });
+      await db.getRepository(ParkedReport).insert({
+        vendor: 'late',
+        vendorMsgId: 'l-1',
+        mobile: row!.infoto,
+        outcome: 'rejected',
+        code: 'REJECTD',
+        reportTime: at,
+        parkedAt: at,
+      });
       assert.equal(await core.reports.applyStrandedParked(), 1);
       assert.deepEqual([(await rowsOf(batchId))[0]!.STATUS, (await rowsOf(batchId))[0]!.reportStatus], [SendStatus.failed, 'REJECTD']);
       assert.equal(await db.getRepository(Report).countBy({ sendId: row!.ID, status: 0 }), 1);

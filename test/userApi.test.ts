@@ -341,7 +341,10 @@ describe('userApi wire tolerance', () => {
     // Counted before the send: the simulator may report within milliseconds of the answer.
     const { id } = await gw.account();
     const already = await gw.db.getRepository(Report).countBy({ accountId: id });
-    assert.match(await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: mobiles.join(','), isLongSms: 0 }), /^success;/);
+    assert.match(
+      await call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: 'x', mobile: mobiles.join(','), isLongSms: 0 }),
+      /^success;/,
+    );
     await gw.waitForReports(already + 50);
     const answers = await Promise.all(Array.from({ length: 6 }, () => call(gw.serviceUrl, 'getSmsReport', DEMO_AUTH)));
     const seen = answers.flatMap((a) => [...a.matchAll(/<mobile>(\d+)<\/mobile>/g)].map((m) => m[1]));
