@@ -110,6 +110,18 @@ describe('the vendors file', () => {
     });
   }
 
+  test('the commented gateway.example.yaml in the repository is a valid configuration', () => {
+    const env = { ZT_PASSWORD: 'a', PT_PASSWORD: 'b', PT_ACCESS_SECRET: 'c', CLOUD_PASSWORD: 'd' };
+    const config = loadConfig({ ...env, GATEWAY_CONFIG: join(__dirname, '..', 'gateway.example.yaml') });
+    assert.deepEqual(Object.fromEntries([...config.vendors].map(([name, v]) => [name, v.type])), {
+      zt: 'sms112088',
+      pt: 'ptsms',
+      cloud: 'http',
+      sim: 'simulator',
+    });
+    assert.deepEqual(config.route, ['zt', 'pt']);
+  });
+
   test('without a file the simulator is the one vendor; VENDORS names the route and is checked', () => {
     const config = loadConfig({ SIMULATOR_DELAY_MS: '5' });
     assert.deepEqual([...config.vendors.keys()], ['simulator']);
