@@ -1,7 +1,7 @@
 /** What a new user trips over first: secrets in logs, the public demo account, honest health, quiet failure, plain configuration errors. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -53,6 +53,50 @@ describe('secrets stay out of logs', () => {
     } finally {
       await db.destroy();
     }
+  });
+});
+
+describe('vendor secrets stay out of logs', () => {
+  test("a vendor's password never reaches the log, even while every call to the vendor fails", async () => {
+    const file = join(dir, 'unreachable.yaml');
+    // Port 9 on loopback: nothing listens, every call is refused; 112088 puts the password in the URL.
+    writeFileSync(
+      file,
+      'vendors:\n  zt:\n    type: sms112088\n    url: http://127.0.0.1:9/\n    username: acme\n    password: ${ZT_PASSWORD}\n    pollIntervalMs: 100\n',
+    );
+    const { log, text } = capturedLogger('debug');
+    const gw = await startGateway(
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'unreachable.sqlite')}`,
+        DEMO_ACCOUNT: 'true',
+        GATEWAY_CONFIG: file,
+        ZT_PASSWORD: 'S3cr3t-Vendor-Pw',
+        DISPATCH_INTERVAL_MS: '20',
+        DISPATCH_RETRY_BASE_MS: '10',
+        LOG_LEVEL: 'debug',
+      }),
+      log,
+    );
+    try {
+      assert.match(
+        await call(`${gw.url}/services/userApi`, 'sendSms', {
+          ...DEMO_AUTH,
+          smstype: 1,
+          content: '测试',
+          mobile: '13800138000',
+          isLongSms: 0,
+        }),
+        /^success;/,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      await gw.stop();
+    }
+    assert.match(text(), /vendor call failed/, 'the failures were logged');
+    assert.match(text(), /poll zt:reports failed/);
+    assert.ok(!text().includes('S3cr3t-Vendor-Pw'), 'the password is not in the log');
   });
 });
 

@@ -1,15 +1,19 @@
 /** The operator's tools: the admin HTTP API and the smsgw command line, and configuration errors. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { BalanceLedger } from '../entities';
 import { openDatabase } from '../src/db/datasource';
 import { createCore } from '../src/core';
 import { startTestGateway, type TestGateway } from './support/gateway';
 import { B64, call } from './support/soap';
+import { startFakeServer } from './vendors/support';
+
+const execFileAsync = promisify(execFile);
 
 describe('admin API', () => {
   let gw: TestGateway;
@@ -111,6 +115,46 @@ describe('smsgw command line', () => {
     });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  test('account:route and vendor:balance use the vendors of GATEWAY_CONFIG', async () => {
+    // 企业短信通's balance page answers the number of messages left (seed 002, 1.1.4).
+    const vendor = await startFakeServer((req, res) => {
+      const ok = req.path === '/Get_Account_Balance.asp' && /us_name=acme&us_pwd=pw/.test(req.rawQuery);
+      res.end(ok ? '4321' : '-7');
+    });
+    const file = join(dir, 'vendors.yaml');
+    writeFileSync(
+      file,
+      `vendors:\n  zt:\n    type: sms112088\n    url: ${vendor.url}/\n    username: acme\n    password: pw\n  sim:\n    type: simulator\n`,
+    );
+    const run = (args: string[]) =>
+      execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+        cwd: join(__dirname, '..'),
+        env: { ...env, GATEWAY_CONFIG: file },
+      }).then(
+        (r) => ({ status: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ status: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    try {
+      assert.deepEqual(await run(['vendor:balance', 'zt']).then((r) => [r.status, r.stdout]), [
+        0,
+        'zt: 4321 (the vendor answered "4321")\n',
+      ]);
+      assert.equal((await run(['vendor:balance', 'sim'])).stderr, 'vendor sim (simulator) has no balance call\n');
+      await run(['account:create', 'routed', 'pw', '1']);
+      assert.equal((await run(['account:route', 'routed', 'sim,zt'])).stdout, 'account routed now sends through sim → zt\n');
+      const refused = await run(['account:route', 'routed', 'zt,nosuch']);
+      assert.deepEqual([refused.status, refused.stderr], [2, 'not configured vendors: nosuch (configured: zt, sim)\n']);
+    } finally {
+      await vendor.stop();
+    }
+    const db = await openDatabase(env.DATABASE_URL);
+    try {
+      assert.equal((await createCore(db).accounts.find('routed'))!.route, 'sim,zt');
+    } finally {
+      await db.destroy();
+    }
+  });
+
   test('migrate, account:create, account:topup, reply:inject; each says which database it used', async () => {
     const migrated = smsgw(['migrate']);
     assert.match(migrated.stdout, /migrations applied: Initial1764000000000, VendorPolls1765000000000/);
@@ -120,6 +164,7 @@ describe('smsgw command line', () => {
     assert.match(smsgw(['reply:inject', '13800138000', '收到', 'ops']).stdout, /reply queued for ops/);
     const duplicate = smsgw(['account:create', 'ops', 'other', '5']);
     assert.deepEqual([duplicate.status, duplicate.stderr.split('\n')[1]], [1, 'an account ops exists']);
+    assert.doesNotMatch(duplicate.stderr + duplicate.stdout, /scrypt|\$32768\$/, 'no password hash on the way out');
     for (const bad of ['abc', '1.5', '-5', '1e20']) {
       const refused = smsgw(['account:create', `bob-${bad}`, 'pw', bad]);
       assert.equal(refused.status, 2, bad);
