@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { type Config, loadConfig, redactDatabaseUrl } from './config';
 import { ConfigError } from './configError';
 import { AccountError } from './core/accounts';
+import { Failure } from './core/failures';
 import { type Core, createCore } from './core';
 import { openDatabase } from './db/datasource';
 import { startGateway } from './gateway';
@@ -220,6 +221,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
       process.exit(2);
+    }
+    if (err instanceof Failure) {
+      console.error(err.message);
+      process.exit(1);
     }
     if (err instanceof AccountError) {
       console.error(err.message);

@@ -61,7 +61,10 @@ describe('admin API', () => {
     assert.deepEqual(await admin('/admin/accounts/acme/topup', { pool: 1, amount: 10 }), { status: 200, body: { pool: 1, remaining: 15 } });
     assert.equal((await admin('/admin/accounts/acme/topup', { pool: 7, amount: 10 })).status, 400);
     assert.equal((await admin('/admin/accounts/nobody/topup', { pool: 1, amount: 10 })).status, 404);
-    assert.deepEqual(await admin('/admin/accounts/acme/topup', { pool: 1, amount: -16 }), { status: 409, body: { error: '余额不足' } });
+    assert.deepEqual(await admin('/admin/accounts/acme/topup', { pool: 1, amount: -16 }), {
+      status: 409,
+      body: { error: 'the pool holds less than the cost' },
+    });
     assert.equal((await admin('/admin/accounts', { username: 'acme', password: 'other' })).status, 409);
     const auth = { username: 'acme', password: B64('acme-pass') };
     assert.equal(await call(gw.serviceUrl, 'getRestMoney', auth), 'memberSmsNum=0;gateSmsNum=15;kaSmsNum=0');
@@ -173,6 +176,8 @@ describe('smsgw command line', () => {
         new RegExp(`balance of pool 0 must be a whole number from 0 to 1000000000, got "${bad.replace('.', '\\.')}"`),
       );
     }
+    const overdrawn = smsgw(['account:topup', 'ops', '2', '-1000']);
+    assert.deepEqual([overdrawn.status, overdrawn.stderr.split('\n')[1]], [1, 'the pool holds less than the cost']);
     const topupRefused = smsgw(['account:topup', 'ops', '2', '2.5']);
     assert.equal(topupRefused.status, 2);
     assert.match(topupRefused.stderr, /amount must be a whole number/);

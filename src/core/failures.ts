@@ -1,26 +1,27 @@
 /**
- * Why the core refused a request. The message is the legacy vendors' Chinese wording, which
- * faces put on the wire as `failure;<message>` (or their contract's equivalent).
+ * Why the core refused a request, as a reason every face words in its own contract (userApi:
+ * `failure;<Chinese text>`; other contracts: their codes). The English text is for logs and
+ * operators only; no caller ever sees it.
  */
-export const FailureMessages = {
-  badCredentials: '用户名或密码错误',
-  accountDisabled: '账号已停用',
-  ipNotAllowed: 'IP地址不在白名单内',
-  badSmsType: '短信类型错误',
-  badLongSms: '长短信参数错误',
-  emptyContent: '短信内容不能为空',
-  contentTooLong: '短信内容过长',
-  noMobile: '手机号码不能为空',
-  noValidMobile: '没有有效的手机号码',
-  tooManyMobiles: '手机号码数量超过20000个',
-  insufficientBalance: '余额不足',
-  internal: '系统繁忙,请稍后再试',
+export const FailureReasons = {
+  badCredentials: 'unknown user or wrong password',
+  accountDisabled: 'the account is disabled',
+  ipNotAllowed: "the caller's address is not in the account's allow-list",
+  badSmsType: 'the message type (balance pool) is not 0, 1 or 2',
+  badLongSms: 'the long-message flag is not 0 or 1',
+  emptyContent: 'the text is empty',
+  contentTooLong: 'the text is too long',
+  noMobile: 'no number given',
+  noValidMobile: 'not one valid number',
+  tooManyMobiles: 'more than 20,000 numbers',
+  insufficientBalance: 'the pool holds less than the cost',
+  internal: 'the gateway failed; try later',
 } as const;
 
-export type FailureCode = keyof typeof FailureMessages;
+export type FailureCode = keyof typeof FailureReasons;
 
 export class Failure extends Error {
   constructor(readonly code: FailureCode) {
-    super(FailureMessages[code]);
+    super(FailureReasons[code]);
   }
 }

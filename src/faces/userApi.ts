@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import type { Account } from '../../entities';
 import { balanceOf, isPool } from '../core/accounts';
-import { Failure, FailureMessages } from '../core/failures';
+import { Failure, type FailureCode } from '../core/failures';
 import { javaTimestamp } from '../core/legacyTime';
 import type { Core } from '../core';
 import type { CallContext, SoapServiceDefinition } from '../soap/service';
@@ -10,6 +10,22 @@ import { escapeXml } from '../soap/xml';
 import { decodeBase64Password } from './legacyPassword';
 
 const CREDENTIALS = ['username', 'password'] as const;
+
+/** The core's refusals as the 嘉之元 contract words them, after `failure;`. */
+const REASONS: Record<FailureCode, string> = {
+  badCredentials: '用户名或密码错误',
+  accountDisabled: '账号已停用',
+  ipNotAllowed: 'IP地址不在白名单内',
+  badSmsType: '短信类型错误',
+  badLongSms: '长短信参数错误',
+  emptyContent: '短信内容不能为空',
+  contentTooLong: '短信内容过长',
+  noMobile: '手机号码不能为空',
+  noValidMobile: '没有有效的手机号码',
+  tooManyMobiles: '手机号码数量超过20000个',
+  insufficientBalance: '余额不足',
+  internal: '系统繁忙,请稍后再试',
+};
 
 /**
  * isLongSms is 0 or 1. A stub with no value for it sends no element or xsi:nil (null): that is the
@@ -35,7 +51,7 @@ export function userApiService(core: Core, wsdlDir: string): SoapServiceDefiniti
         const account = await core.accounts.authenticate(args.username ?? '', decodeBase64Password(args.password), call.ip);
         return await fn(account, args, call);
       } catch (err) {
-        if (err instanceof Failure) return `failure;${err.message}`;
+        if (err instanceof Failure) return `failure;${REASONS[err.code]}`;
         throw err;
       }
     };
@@ -43,7 +59,7 @@ export function userApiService(core: Core, wsdlDir: string): SoapServiceDefiniti
   return {
     path: '/services/userApi',
     wsdlFile: join(wsdlDir, 'userApi.wsdl'),
-    internalErrorAnswer: `failure;${FailureMessages.internal}`,
+    internalErrorAnswer: `failure;${REASONS.internal}`,
     operations: {
       sendSms: {
         params: [...CREDENTIALS, 'smstype', 'content', 'mobile', 'isLongSms'],
