@@ -1,5 +1,6 @@
 import iconv from 'iconv-lite';
-import type { Charset } from './settings';
+import { type Charset, charset as charsets } from './settings';
+import type { OutboundMessage, PushRequest, SendOutcome } from './types';
 
 /** Parameters in the order the vendor documents them; order matters to some vendors' signatures. */
 export type Params = [string, string][] | Record<string, string>;
@@ -44,6 +45,23 @@ export function decodeForm(raw: string | Buffer, charset: Charset): URLSearchPar
     out.append(percentDecode(key, charset), percentDecode(value, charset));
   }
   return out;
+}
+
+/**
+ * A push's form fields: its query and its form body, percent-decoded in the charset the push declares (in its
+ * Content-Type) or else `charset`. Where both carry a key the body's values win: the body is what the vendor pushes,
+ * the query may hold what was fixed in its console. A JSON or XML body holds no form fields and is left out.
+ */
+export function pushForm(push: Pick<PushRequest, 'query' | 'body' | 'contentType'>, charset: Charset): URLSearchParams {
+  const declared = charsets.safeParse(/charset=["']?([\w-]+)/i.exec(push.contentType)?.[1]?.toLowerCase());
+  const cs = declared.success ? declared.data : charset;
+  const fields = decodeForm(push.query, cs);
+  if (push.body.length > 0 && !/json|xml/i.test(push.contentType)) {
+    const body = decodeForm(push.body, cs);
+    for (const key of new Set(body.keys())) fields.delete(key);
+    for (const [k, v] of body) fields.append(k, v);
+  }
+  return fields;
 }
 
 export function percentDecode(text: string, charset: Charset): string {
@@ -125,21 +143,63 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 /**
- * Splits a batch into vendor requests: messages with the same text, extension and signature share
- * a request, up to `max` numbers each.
+ * Splits a batch into vendor requests: messages share a request when they share the text, the long-message flag (a
+ * vendor's long-message flag applies to a whole request), the extension and the signature, up to `max` numbers, and
+ * never with the same number twice (reports name the request's id and the number, so two rows to one number in one
+ * request could not be told apart).
  */
-export function groupForRequests<M extends { content: string; extNo: string | null; signature: string | null }>(
+export function groupForRequests<M extends Pick<OutboundMessage, 'mobile' | 'content' | 'isLong' | 'extNo' | 'signature'>>(
   batch: M[],
   max: number,
 ): M[][] {
-  const groups = new Map<string, M[][]>();
+  const groups = new Map<string, { messages: M[]; numbers: Set<string> }[]>();
   for (const message of batch) {
-    const key = JSON.stringify([message.content, message.extNo, message.signature]);
+    const key = JSON.stringify([message.content, message.isLong, message.extNo, message.signature]);
     const chunks = groups.get(key) ?? [];
-    const last = chunks[chunks.length - 1];
-    if (last && last.length < max) last.push(message);
-    else chunks.push([message]);
+    let chunk = chunks.find((c) => c.messages.length < max && !c.numbers.has(message.mobile));
+    if (!chunk) {
+      chunk = { messages: [], numbers: new Set() };
+      chunks.push(chunk);
+    }
+    chunk.messages.push(message);
+    chunk.numbers.add(message.mobile);
     groups.set(key, chunks);
   }
-  return [...groups.values()].flat();
+  return [...groups.values()].flat().map((c) => c.messages);
+}
+
+/** A failed call as a row's error: `fetch failed` says little, its cause (ECONNREFUSED …) says what; a timeout says so. */
+function networkError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return `no answer in time (${err.message})`;
+  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `${err.message}: ${cause.code ?? cause.message}` : err.message;
+}
+
+/**
+ * A batch sent as its vendor requests (see groupForRequests), `concurrency` at a time, one outcome per message.
+ * `sendRequest` gives a request's outcomes, or throws when nothing is known of it (a network error, a timeout): its
+ * messages are then retryable while the other requests' outcomes stand. When every request threw, nothing is known
+ * of the batch: the first error is thrown, and the dispatcher retries the batch as a whole.
+ */
+export async function sendInRequests(
+  vendor: string,
+  batch: OutboundMessage[],
+  limits: { maxNumbers: number; concurrency: number },
+  sendRequest: (messages: OutboundMessage[]) => Promise<SendOutcome[]>,
+): Promise<SendOutcome[]> {
+  const requests = groupForRequests(batch, limits.maxNumbers);
+  const results = await mapLimit(requests, limits.concurrency, (messages) =>
+    sendRequest(messages).then(
+      (outcomes) => ({ messages, outcomes }),
+      (error: unknown) => ({ messages, error }),
+    ),
+  );
+  const thrown = results.filter((r) => 'error' in r);
+  if (thrown.length > 0 && thrown.length === results.length) throw thrown[0]!.error;
+  return results.flatMap((r) =>
+    'outcomes' in r
+      ? r.outcomes
+      : r.messages.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: true, error: `${vendor}: ${networkError(r.error)}` })),
+  );
 }

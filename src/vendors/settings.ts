@@ -27,3 +27,17 @@ export const vendorSettings = z.strictObject({
 export const pollSettings = {
   pollIntervalMs: z.int().min(100).max(3_600_000).default(10_000),
 };
+
+/** Where the account's signature goes in the text, for a vendor that has no signature parameter. */
+const SIGNATURE_PLACEMENTS = ['prefix', 'suffix', 'none'] as const;
+export type SignaturePlacement = (typeof SIGNATURE_PLACEMENTS)[number];
+
+/**
+ * Settings of a vendor with no signature parameter: `signaturePlacement`, the account's signature written into the
+ * text as 【signature】 before it (prefix) or after it (suffix), unless the text already carries it; none leaves the
+ * text alone. One key for every such adapter, so a configuration reads the same whichever vendor it names; `placement`
+ * is the adapter's default (prefix unless its vendor documents otherwise).
+ */
+export function signatureSettings(placement: SignaturePlacement = 'prefix') {
+  return { signaturePlacement: z.enum(SIGNATURE_PLACEMENTS).default(placement) };
+}

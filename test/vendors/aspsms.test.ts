@@ -2,23 +2,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Account, Reply, Report, Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
-import {
-  aspsms,
-  localMobile,
-  parseBalance,
-  parseReplies,
-  parseReports,
-  parseSendAnswer,
-  parseVendorTime,
-  reportStatus,
-  withSignature,
-} from '../../src/vendors/aspsms';
-import type { OutboundMessage } from '../../src/vendors/types';
+import { aspsms, parseBalance, parseReplies, parseReports, parseSendAnswer, reportStatus } from '../../src/vendors/aspsms';
+import { localMobile, parseVendorTime, withSignature } from '../../src/vendors/common';
 import { DIALECTS, type TestGateway } from '../support/gateway';
 import { B64, call } from '../support/soap';
-import { type AspSmsFake, ERRORS, FAKE_ACCOUNT, FAKE_PASSWORD, type FakeCall, percentBytes, startAspSmsFake } from './aspsms/fake';
-import { CHINESE_TEXT, fetchReplies, fetchReports, sendSms, startGatewayWith, VENDOR_NAME, vendorConfigs, waitFor } from './support';
+import { type AspSmsFake, ERRORS, FAKE_ACCOUNT, FAKE_PASSWORD, type FakeCall, startAspSmsFake } from './aspsms/fake';
+import {
+  CHINESE_TEXT,
+  fetchReplies,
+  fetchReports,
+  outbound,
+  percentBytes,
+  sendSms,
+  silentContext,
+  startGatewayWith,
+  vendorConfigs,
+  waitFor,
+} from './support';
 
 const A = '13800138000';
 const B = '13900139000';
@@ -411,10 +411,11 @@ describe('aspsms parse functions', () => {
     assert.equal(localMobile('+8613800138000'), A);
     assert.equal(localMobile('008613800138000'), A);
     assert.equal(localMobile('13800138000 '), A);
-    const fallback = new Date(0);
-    assert.deepEqual(parseVendorTime('2024-12-31 23:59:59', fallback), new Date('2024-12-31T15:59:59Z'));
-    assert.deepEqual(parseVendorTime('2024/1/2 上午 12:05:00', fallback), new Date('2024-01-01T16:05:00Z'));
-    assert.equal(parseVendorTime('yesterday', fallback), fallback);
+    assert.deepEqual(parseVendorTime('2024-12-31 23:59:59'), new Date('2024-12-31T15:59:59Z'));
+    assert.deepEqual(parseVendorTime('2024/1/2 上午 12:05:00'), new Date('2024-01-01T16:05:00Z'));
+    assert.deepEqual(parseVendorTime('2024-5-6 下午 3:04:05'), new Date('2024-05-06T07:04:05Z'));
+    assert.deepEqual(parseVendorTime('20240506150405'), new Date('2024-05-06T07:04:05Z'));
+    assert.equal(parseVendorTime('yesterday'), null);
     assert.equal(withSignature('你好', '公司', 'prefix'), '【公司】你好');
     assert.equal(withSignature('你好', '【公司】', 'suffix'), '你好【公司】');
     assert.equal(withSignature('【公司】你好', '公司', 'prefix'), '【公司】你好');
@@ -440,20 +441,10 @@ describe('aspsms adapter against the fake', () => {
     await other?.stop();
   });
   const vendor = (extra: Record<string, unknown> = {}) =>
-    aspsms.create(aspsms.settings.parse({ url: `${fake.url}/`, username: FAKE_ACCOUNT, password: FAKE_PASSWORD, ...extra }), {
-      name: VENDOR_NAME,
-      store: async () => {},
-      log: createLogger('silent'),
-    });
-  const message = (id: number, mobile: string, content = CHINESE_TEXT): OutboundMessage => ({
-    id,
-    mobile,
-    content,
-    isLong: false,
-    segments: 1,
-    extNo: null,
-    signature: null,
-  });
+    aspsms.create(
+      aspsms.settings.parse({ url: `${fake.url}/`, username: FAKE_ACCOUNT, password: FAKE_PASSWORD, ...extra }),
+      silentContext(),
+    );
   const lastCall = (f: AspSmsFake, page: string): FakeCall => f.callsTo(page).at(-1)!;
 
   test('balance() asks GetBalance.asp with the channel', async () => {
@@ -477,10 +468,10 @@ describe('aspsms adapter against the fake', () => {
   test('one batch id for a request of several numbers; requests split at maxNumbersPerRequest', async () => {
     const before = fake.callsTo('SendSms.asp').length;
     const outcomes = await vendor({ maxNumbersPerRequest: 2 }).send([
-      message(1, A),
-      message(2, B),
-      message(3, '13700137000'),
-      message(4, A, '别的'),
+      outbound(1, A),
+      outbound(2, B),
+      outbound(3, '13700137000'),
+      outbound(4, A, '别的'),
     ]);
     const sends = fake.callsTo('SendSms.asp').slice(before);
     assert.deepEqual(
@@ -500,7 +491,7 @@ describe('aspsms adapter against the fake', () => {
 
   test('each answer of SendSms.asp as an outcome, the raw answer kept', async () => {
     const v = vendor();
-    const one = async () => (await v.send([message(5, A)]))[0];
+    const one = async () => (await v.send([outbound(5, A)]))[0];
     try {
       fake.mode = 'busy';
       assert.deepEqual(await one(), {
@@ -514,19 +505,19 @@ describe('aspsms adapter against the fake', () => {
     } finally {
       fake.mode = 'normal';
     }
-    assert.deepEqual((await vendor({ password: 'nope' }).send([message(6, A)]))[0], {
+    assert.deepEqual((await vendor({ password: 'nope' }).send([outbound(6, A)]))[0], {
       id: 6,
       ok: false,
       retryable: true,
       error: 'upstream: 帐号或密码错误 (account or system, retried)',
     });
-    assert.deepEqual((await v.send([message(7, A, '代开发票')]))[0], {
+    assert.deepEqual((await v.send([outbound(7, A, '代开发票')]))[0], {
       id: 7,
       ok: false,
       retryable: false,
       error: 'upstream: 内容含有非法关键字:发票 (refused)',
     });
-    const accepted = (await v.send([message(8, A)]))[0];
+    const accepted = (await v.send([outbound(8, A)]))[0];
     assert.deepEqual(accepted, { id: 8, ok: true, vendorMsgId: fake.issued.at(-1)!.batchId });
   });
 
@@ -534,12 +525,12 @@ describe('aspsms adapter against the fake', () => {
     fake.slowPhones.add(B);
     fake.slowMs = 500;
     try {
-      const outcomes = await vendor({ maxNumbersPerRequest: 1, timeoutMs: 150 }).send([message(1, A), message(2, B)]);
+      const outcomes = await vendor({ maxNumbersPerRequest: 1, timeoutMs: 150 }).send([outbound(1, A), outbound(2, B)]);
       assert.equal(outcomes[0]?.ok, true);
       assert.deepEqual({ ...outcomes[1], error: undefined }, { id: 2, ok: false, retryable: true, error: undefined });
       assert.match((outcomes[1] as { error: string }).error, /^upstream: /);
       // All of them timing out: nothing is known, the batch throws.
-      await assert.rejects(vendor({ timeoutMs: 150 }).send([message(3, B)]));
+      await assert.rejects(vendor({ timeoutMs: 150 }).send([outbound(3, B)]));
     } finally {
       fake.slowPhones.clear();
     }
@@ -547,7 +538,7 @@ describe('aspsms adapter against the fake', () => {
 
   test('polls: GetReport.asp and GetMessage.asp are read and emptied', async () => {
     const v = vendor();
-    await v.send([message(9, '13600136000')]);
+    await v.send([outbound(9, '13600136000')]);
     fake.addReply('13600136000', '好', '2024-5-6 9:00:00');
     const reportsPoll = v.polls!.find((p) => p.name === 'reports')!;
     const repliesPoll = v.polls!.find((p) => p.name === 'replies')!;

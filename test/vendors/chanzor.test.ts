@@ -2,25 +2,33 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
 import {
   chanzor,
   classifySendFailure,
   decodeAnswer,
   deliveryStatus,
-  localMobile,
   parseBalance,
   parseReplies,
   parseReports,
   parseSendAnswer,
-  parseVendorTime,
   sendOutcomes,
-  withSignature,
 } from '../../src/vendors/chanzor';
+import { localMobile, parseVendorTime, withSignature } from '../../src/vendors/common';
 import type { OutboundMessage } from '../../src/vendors/types';
 import { DIALECTS, type TestGateway } from '../support/gateway';
 import { type ChanzorFake, FAKE_LOGIN, startChanzorFake } from './chanzor/fake';
-import { CHINESE_TEXT, fetchReplies, fetchReports, type LegacyReport, sendSms, startGatewayWith, vendorConfigs, waitFor } from './support';
+import {
+  CHINESE_TEXT,
+  fetchReplies,
+  fetchReports,
+  outbound,
+  reportsUntil,
+  sendSms,
+  silentContext,
+  startGatewayWith,
+  vendorConfigs,
+  waitFor,
+} from './support';
 
 const A = '13800138000';
 const B = '13900139000';
@@ -30,19 +38,6 @@ const BYTES = {
   'utf-8': { rong: 'e99595', open: 'e38090', close: 'e38091' },
   gb2312: { rong: 'e946', open: 'a1be', close: 'a1bf' },
 } as const;
-
-async function collectReports(gw: TestGateway, count: number): Promise<LegacyReport[]> {
-  const got: LegacyReport[] = [];
-  await waitFor(
-    async () => {
-      got.push(...(await fetchReports(gw)));
-      return got.length >= count;
-    },
-    10_000,
-    `${count} reports`,
-  );
-  return got;
-}
 
 /**
  * A typed configuration against the fake; with `backup`, route [upstream, backup]. The simulator's
@@ -106,7 +101,7 @@ describe('chanzor: the whole loop, over the wire', () => {
         }
 
         // Pulled by the gateway from statusApi.aspx, told once.
-        const reports = await collectReports(gw, 2);
+        const reports = await reportsUntil(gw, 2);
         assert.deepEqual(reports.map((r) => [r.mobile, r.status]).sort(), [
           [A, '1'],
           [B, '0'],
@@ -158,7 +153,7 @@ describe('chanzor: failover to the next vendor of the route', () => {
           const tried = fake.sends.length;
           const balance = (await gw.account()).balanceGateway;
           const batchId = await sendSms(gw, A);
-          const reports = await collectReports(gw, 1);
+          const reports = await reportsUntil(gw, 1);
           assert.deepEqual(
             reports.map((r) => [r.mobile, r.status]),
             [[A, '1']],
@@ -199,7 +194,7 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
     const tried = fake.sends.length;
     const balance = (await gw.account()).balanceGateway;
     const batchId = await sendSms(gw, A, '本店赌博优惠');
-    const reports = await collectReports(gw, 1);
+    const reports = await reportsUntil(gw, 1);
     assert.deepEqual(
       reports.map((r) => [r.mobile, r.status]),
       [[A, '0']],
@@ -215,7 +210,7 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
   test('a report or reply handed out twice (a vendor’s repeat) is told once', async () => {
     fake.outcomeFor = () => ({ status: '10', errorcode: 'DELIVRD' });
     await sendSms(gw, B);
-    const reports = await collectReports(gw, 1);
+    const reports = await reportsUntil(gw, 1);
     assert.deepEqual(
       reports.map((r) => [r.mobile, r.status]),
       [[B, '1']],
@@ -278,7 +273,7 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
         userid: 1001,
         charset: 'gb2312',
       }),
-      { name: 'upstream', store: async () => {}, log: createLogger('silent') },
+      silentContext(),
     );
     fake.balance = 77;
     assert.equal((await vendor.balance!()).balance, 77);
@@ -289,7 +284,7 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
   test('balance() refused with a wrong login throws the vendor’s message', async () => {
     const vendor = chanzor.create(
       chanzor.settings.parse({ url: fake.url, username: FAKE_LOGIN.account, password: 'nope', userid: FAKE_LOGIN.userid }),
-      { name: 'upstream', store: async () => {}, log: createLogger('silent') },
+      silentContext(),
     );
     await assert.rejects(vendor.balance!(), /overage refused: Faild\|用户名或密码错误/);
   });
@@ -297,28 +292,19 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
   test('one request of a batch times out: the others keep their acceptance; all time out: send throws', async () => {
     const vendor = chanzor.create(
       chanzor.settings.parse({ url: fake.url, username: FAKE_LOGIN.account, password: FAKE_LOGIN.password, userid: 1001, timeoutMs: 300 }),
-      { name: 'upstream', store: async () => {}, log: createLogger('silent') },
+      silentContext(),
     );
-    const msg = (id: number, content: string): OutboundMessage => ({
-      id,
-      mobile: A,
-      content,
-      isLong: false,
-      segments: 1,
-      extNo: null,
-      signature: null,
-    });
     fake.slowMs = 800;
     fake.slowWhen = (p) => p.get('content') === 'slow text';
     try {
-      const outcomes = await vendor.send([msg(1, 'slow text'), msg(2, 'quick text')]);
+      const outcomes = await vendor.send([outbound(1, A, 'slow text'), outbound(2, A, 'quick text')]);
       const quick = fake.sends.find((s) => s.params.get('content') === 'quick text')!;
       assert.equal(outcomes.length, 2);
       assert.deepEqual(outcomes[1], { id: 2, ok: true, vendorMsgId: quick.taskID });
       assert.equal(outcomes[0]!.ok, false);
       assert.equal((outcomes[0] as { retryable: boolean }).retryable, true);
       assert.match((outcomes[0] as { error: string }).error, /^upstream: .*(timeout|abort)/i);
-      await assert.rejects(vendor.send([msg(3, 'slow text')]), /timeout|abort/i);
+      await assert.rejects(vendor.send([outbound(3, A, 'slow text')]), /timeout|abort/i);
     } finally {
       fake.slowWhen = () => false;
     }
@@ -327,11 +313,11 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
   test('signature and extension number reach the vendor (content 【签名】, extno)', async () => {
     const vendor = chanzor.create(
       chanzor.settings.parse({ url: fake.url, username: FAKE_LOGIN.account, password: FAKE_LOGIN.password, userid: 1001 }),
-      { name: 'upstream', store: async () => {}, log: createLogger('silent') },
+      silentContext(),
     );
     const outcomes = await vendor.send([
-      { id: 7, mobile: A, content: '您的验证码1234', isLong: false, segments: 1, extNo: '123', signature: '畅卓' },
-      { id: 8, mobile: B, content: '您的验证码1234', isLong: false, segments: 1, extNo: '123', signature: '畅卓' },
+      outbound(7, A, '您的验证码1234', { extNo: '123', signature: '畅卓' }),
+      outbound(8, B, '您的验证码1234', { extNo: '123', signature: '畅卓' }),
     ]);
     const s = fake.sends.at(-1)!;
     assert.equal(s.params.get('content'), '您的验证码1234【畅卓】');
@@ -345,10 +331,7 @@ describe('chanzor: refusals, queues, configuration, balance', () => {
 });
 
 describe('chanzor: pure parsing, with the seed’s examples', () => {
-  const batch: OutboundMessage[] = [
-    { id: 1, mobile: A, content: 'x', isLong: false, segments: 1, extNo: null, signature: null },
-    { id: 2, mobile: B, content: 'x', isLong: false, segments: 1, extNo: null, signature: null },
-  ];
+  const batch: OutboundMessage[] = [outbound(1, A, 'x'), outbound(2, B, 'x')];
   const answer = (status: string, message: string, taskID = '') =>
     `<?xml version="1.0" encoding="utf-8" ?><returnsms><returnstatus>${status}</returnstatus><message>${message}</message><remainpoint>99</remainpoint><taskID>${taskID}</taskID><successCounts>2</successCounts></returnsms>`;
 
@@ -441,13 +424,16 @@ describe('chanzor: pure parsing, with the seed’s examples', () => {
       '<?xml version="1.0" encoding="utf-8" ?><returnsms><returnstatus>Success</returnstatus><message></message><payinfo>预付费</payinfo><overage>1200</overage><sendTotal>5000</sendTotal></returnsms>';
     assert.deepEqual(parseBalance('cz', raw), { balance: 1200, raw });
     assert.throws(() => parseBalance('cz', answer('Faild', '用户名或密码错误')), /用户名或密码错误/);
-    const now = new Date('2020-01-01T00:00:00Z');
-    assert.equal(parseVendorTime('', now), now);
+    assert.equal(parseVendorTime(''), null);
+    assert.deepEqual(parseVendorTime('2011/12/02 22:12:11'), new Date('2011-12-02T14:12:11Z'));
     assert.equal(localMobile('+8613800138000'), A);
     assert.equal(localMobile('13800138000'), A);
-    assert.equal(withSignature('验证码1', '【畅卓】'), '验证码1【畅卓】');
-    assert.equal(withSignature('【畅卓】验证码1', '畅卓'), '【畅卓】验证码1');
-    assert.equal(withSignature('验证码1', null), '验证码1');
+    // chanzor's clients write the signature after the text: that is its default placement.
+    assert.equal(chanzor.settings.parse({ url: 'http://h', username: 'u', password: 'p' }).signaturePlacement, 'suffix');
+    assert.equal(withSignature('验证码1', '【畅卓】', 'suffix'), '验证码1【畅卓】');
+    assert.equal(withSignature('【畅卓】验证码1', '畅卓', 'suffix'), '【畅卓】验证码1');
+    assert.equal(withSignature('验证码1', '【畅卓', 'suffix'), '验证码1【畅卓】', 'half a bracket is not doubled');
+    assert.equal(withSignature('验证码1', null, 'suffix'), '验证码1');
     const gbkDeclared = iconv.encode('<?xml version="1.0" encoding="gb2312" ?><returnsms><message>镕</message></returnsms>', 'gb2312');
     assert.match(decodeAnswer(gbkDeclared, 'utf-8'), /<message>镕<\/message>/);
     assert.match(decodeAnswer(Buffer.from('<?xml version="1.0" encoding="utf-8" ?><a>镕</a>'), 'gb2312'), /<a>镕<\/a>/);

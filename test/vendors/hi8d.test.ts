@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Account, Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
+import { localMobile, withSignature } from '../../src/vendors/common';
 import {
-  fromVendorNumber,
   hi8d,
   isRetryableFailure,
   parseReportPush,
@@ -12,41 +11,26 @@ import {
   reportStatus,
   sendUrl,
   toVendorNumber,
-  withSignature,
 } from '../../src/vendors/hi8d';
-import { parseLenientJson } from '../../src/vendors/hi8d/lenientJson';
-import type { OutboundMessage } from '../../src/vendors/types';
+import { parseLenientJson } from '../../src/vendors/lenientJson';
 import { DIALECTS, type TestGateway } from '../support/gateway';
 import { type FakeHi8d, HI8D_ACCOUNT, HI8D_PASSWORD, HI8D_PATH, MSG_LOGIN, MSG_PARAMS, md5Upper, startFakeHi8d } from './hi8d/fake';
 import {
   CHINESE_TEXT,
   fetchReplies,
   fetchReports,
-  type LegacyReport,
+  outbound,
+  reportsUntil,
   sendSms,
+  silentContext,
   startGatewayWith,
   VENDOR_NAME,
   vendorConfigs,
   waitFor,
 } from './support';
 
-const byMobile = (a: LegacyReport, b: LegacyReport) => a.mobile.localeCompare(b.mobile);
 const rowsOf = (gw: TestGateway, batchId: string) => gw.db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
 const gatewayPool = async (gw: TestGateway) => (await gw.account()).balanceGateway;
-
-/** Collects getSmsReport's answers until `count` reports arrived (each is handed out once). */
-async function reportsOf(gw: TestGateway, count: number): Promise<LegacyReport[]> {
-  const got: LegacyReport[] = [];
-  await waitFor(
-    async () => {
-      got.push(...(await fetchReports(gw)));
-      return got.length >= count;
-    },
-    10_000,
-    `${count} reports`,
-  );
-  return got.sort(byMobile);
-}
 
 /**
  * The backup simulator's report delay. Not the 50 ms of the brief: on MySQL a report that arrives
@@ -101,7 +85,7 @@ for (const { name, yaml } of vendorConfigs('hi8d')) {
         assert.ok(!send.form.get('sender'), 'no sender configured');
       }
       assert.deepEqual(fake.sends.flatMap((s) => s.numbers).sort(), ['8613800138000', '8613900139000']);
-      const reports = await reportsOf(gw, 2);
+      const reports = await reportsUntil(gw, 2);
       assert.deepEqual(reports, [
         { mobile: '13800138000', smslogid: batchId, status: '1' },
         { mobile: '13900139000', smslogid: batchId, status: '0' },
@@ -160,7 +144,7 @@ for (const dialect of DIALECTS) {
           assert.equal(row.attempts, 2);
         }
         assert.ok(fake.sends.length > sendsBefore, 'upstream was tried first');
-        const reports = await reportsOf(gw, 2);
+        const reports = await reportsUntil(gw, 2);
         assert.deepEqual(
           reports.map((r) => [r.mobile, r.status]),
           mobiles.map((m) => [m, '1']),
@@ -203,7 +187,7 @@ describe('hi8d typed adapter against the fake', () => {
     const balance = await gatewayPool(gw);
     const sends = fake.sends.length;
     const batchId = await sendSms(gw, '13800138010');
-    const [report] = await reportsOf(gw, 1);
+    const [report] = await reportsUntil(gw, 1);
     assert.deepEqual(report, { mobile: '13800138010', smslogid: batchId, status: '0' });
     const [row] = await rowsOf(gw, batchId);
     assert.equal(row!.STATUS, SendStatus.failed);
@@ -218,7 +202,7 @@ describe('hi8d typed adapter against the fake', () => {
     fake.omit.add('8613900139011');
     const balance = await gatewayPool(gw);
     const batchId = await sendSms(gw, '13800138011,13900139011');
-    const reports = await reportsOf(gw, 2);
+    const reports = await reportsUntil(gw, 2);
     assert.deepEqual(
       reports.map((r) => [r.mobile, r.status]),
       [
@@ -243,7 +227,7 @@ describe('hi8d typed adapter against the fake', () => {
       assert.equal(send.form.get('sender'), '111111');
       assert.equal(send.form.get('mb'), '8613800138012');
       assert.ok(send.request.body.toString('latin1').endsWith(`content=${encodeURIComponent('【测试公司】验证码1234')}`));
-      await reportsOf(gw, 1);
+      await reportsUntil(gw, 1);
     } finally {
       await gw.db.getRepository(Account).update({ username: 'demo' }, { signature: null });
     }
@@ -254,7 +238,7 @@ describe('hi8d typed adapter against the fake', () => {
     fake.style = 'seed';
     fake.reportStatus = (n) => (n.endsWith('13') ? 0 : 1);
     const batchId = await sendSms(gw, '13800138013,13900139014');
-    const reports = await reportsOf(gw, 2);
+    const reports = await reportsUntil(gw, 2);
     assert.match(fake.sends.at(-1)?.answer ?? '', /^\{status:1,msg:\\u7528[^"]*,"guid":"\d+,\d+","mb":"86\d+,86\d+"\}$/);
     assert.match(fake.pushes.at(-1)?.body ?? '', /^\{status:[01],msg:\\u53c2/);
     assert.deepEqual(
@@ -277,10 +261,10 @@ describe('hi8d typed adapter against the fake', () => {
     assert.deepEqual([first.status, first.answer], [200, '{"status":1}']);
     const again = await fake.push(fake.reportBody(g1, n1, 0));
     assert.deepEqual([again.status, again.answer], [200, '{"status":1}']);
-    assert.deepEqual(await reportsOf(gw, 1), [{ mobile: '13800138015', smslogid: batchId, status: '1' }]);
+    assert.deepEqual(await reportsUntil(gw, 1), [{ mobile: '13800138015', smslogid: batchId, status: '1' }]);
     const array = await fake.push(`[${fake.reportBody(g2, n2, 0)},${fake.reportBody(g2, n2, 0)}]`);
     assert.equal(array.status, 200);
-    assert.deepEqual(await reportsOf(gw, 1), [{ mobile: '13900139015', smslogid: batchId, status: '0' }]);
+    assert.deepEqual(await reportsUntil(gw, 1), [{ mobile: '13900139015', smslogid: batchId, status: '0' }]);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(await fetchReports(gw), [], 'one report each');
     for (const body of [
@@ -298,27 +282,18 @@ describe('hi8d typed adapter against the fake', () => {
   test('one request of several times out: the accepted one is kept, the other is retryable; all time out: send throws', async () => {
     const vendor = hi8d.create(
       hi8d.settings.parse({ url: fake.url, username: HI8D_ACCOUNT, password: HI8D_PASSWORD, timeoutMs: 150, maxNumbersPerRequest: 1 }),
-      { name: 'direct', store: async () => {}, log: createLogger('silent') },
+      silentContext('direct'),
     );
     reset();
     fake.autoReport = false;
-    const message = (id: number, mobile: string): OutboundMessage => ({
-      id,
-      mobile,
-      content: '测试',
-      isLong: false,
-      segments: 1,
-      extNo: null,
-      signature: null,
-    });
     fake.answerDelayMs = (numbers) => (numbers.includes('8613900139016') ? 400 : 0);
     try {
-      const outcomes = await vendor.send([message(1, '13800138016'), message(2, '13900139016')]);
+      const outcomes = await vendor.send([outbound(1, '13800138016', '测试'), outbound(2, '13900139016', '测试')]);
       assert.equal(outcomes.length, 2);
       assert.ok(outcomes[0]!.ok && /^\d+$/.test(outcomes[0]!.vendorMsgId));
       assert.ok(!outcomes[1]!.ok && outcomes[1]!.retryable && outcomes[1]!.error.startsWith('direct: '));
       fake.answerDelayMs = 400;
-      await assert.rejects(vendor.send([message(3, '13800138017')]), /timeout|abort/i);
+      await assert.rejects(vendor.send([outbound(3, '13800138017', '测试')]), /timeout|abort/i);
     } finally {
       fake.answerDelayMs = 0;
     }
@@ -469,12 +444,15 @@ describe('hi8d parse functions', () => {
 
   test('numbers, signature and URL', () => {
     assert.equal(toVendorNumber('18611287980', '86'), '8618611287980');
-    assert.equal(fromVendorNumber('8618611287980', '86'), '18611287980');
-    assert.equal(fromVendorNumber('008618611287980', '86'), '18611287980');
-    assert.equal(fromVendorNumber('18611287980', '86'), '18611287980');
-    assert.equal(withSignature('验证码1', null), '验证码1');
-    assert.equal(withSignature('验证码1', '公司'), '【公司】验证码1');
-    assert.equal(withSignature('【公司】验证码1', '【公司】'), '【公司】验证码1');
+    assert.equal(localMobile('8618611287980', '86'), '18611287980');
+    assert.equal(localMobile('008618611287980', '86'), '18611287980');
+    assert.equal(localMobile('18611287980', '86'), '18611287980');
+    assert.equal(localMobile('+85218611287980', '852'), '18611287980');
+    // HI8D writes the signature before the text unless configured otherwise.
+    assert.equal(hi8d.settings.parse({ url: 'http://h', username: 'u', password: 'p' }).signaturePlacement, 'prefix');
+    assert.equal(withSignature('验证码1', null, 'prefix'), '验证码1');
+    assert.equal(withSignature('验证码1', '公司', 'prefix'), '【公司】验证码1');
+    assert.equal(withSignature('【公司】验证码1', '【公司】', 'prefix'), '【公司】验证码1');
     assert.equal(sendUrl('http://127.0.0.1:1/'), `http://127.0.0.1:1${HI8D_PATH}`);
     assert.equal(sendUrl('http://127.0.0.1:1/sms'), `http://127.0.0.1:1/sms${HI8D_PATH}`);
     assert.equal(sendUrl(`http://127.0.0.1:1${HI8D_PATH}`), `http://127.0.0.1:1${HI8D_PATH}`);

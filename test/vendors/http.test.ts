@@ -4,22 +4,25 @@ import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Account, Reply, Report, Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
 import { configuredHttp, joinUrl } from '../../src/vendors/http';
-import { checkAnswer, jsonPathGet, parseJsonLenient, pickValues, readAnswer, readSendAnswer } from '../../src/vendors/http/answer';
-import { normalizeMobile, parseTextRecords, recordToReply, recordToReports } from '../../src/vendors/http/records';
+import { localMobile } from '../../src/vendors/common';
+import { parseLenientJson } from '../../src/vendors/lenientJson';
+import { checkAnswer, jsonPathGet, pickValues, readAnswer, readSendAnswer } from '../../src/vendors/http/answer';
+import { parseTextRecords, recordToReply, recordToReports } from '../../src/vendors/http/records';
 import { httpSettings, type SendAnswerSpec, type TextRecordsSpec } from '../../src/vendors/http/schema';
 import { formatTime, parseTemplate, parseTime, render } from '../../src/vendors/http/template';
 import { encodeForm } from '../../src/vendors/request';
-import type { OutboundMessage } from '../../src/vendors/types';
 import { call, DEMO_AUTH } from '../support/soap';
 import { DIALECTS, type TestGateway } from '../support/gateway';
-import { beijing, CLOUD, FakeCloud } from './http/fake';
+import { CLOUD, FakeCloud } from './http/fake';
 import {
+  chinaTime,
   CHINESE_TEXT,
   fetchReplies,
   fetchReports,
+  outbound,
   sendSms,
+  silentContext,
   startFakeServer,
   startGatewayWith,
   VENDOR_NAME,
@@ -373,17 +376,8 @@ test('a batch whose one request fails on the network keeps the other requests’
       password: 'p',
       send: { params: { to: '{mobiles}', text: '{content}' }, maxNumbers: 10, answer: { success: '^OK ', id: '^OK (\\S+)' } },
     });
-    const vendor = configuredHttp.create(settings, { name: 'direct', store: async () => {}, log: createLogger('silent') });
-    const message = (id: number, mobile: string, content: string): OutboundMessage => ({
-      id,
-      mobile,
-      content,
-      isLong: false,
-      segments: 1,
-      extNo: null,
-      signature: null,
-    });
-    const outcomes = await vendor.send([message(1, A, 'fine'), message(2, B, 'cut'), message(3, '13700137000', 'fine')]);
+    const vendor = configuredHttp.create(settings, silentContext('direct'));
+    const outcomes = await vendor.send([outbound(1, A, 'fine'), outbound(2, B, 'cut'), outbound(3, '13700137000', 'fine')]);
     assert.deepEqual(
       outcomes.map((o) => [o.id, o.ok, o.ok ? o.vendorMsgId : o.retryable]),
       [
@@ -394,7 +388,7 @@ test('a batch whose one request fails on the network keeps the other requests’
     );
     const cut = outcomes[2]!;
     assert.ok(!cut.ok && /^direct: fetch failed: \w+/.test(cut.error), JSON.stringify(cut));
-    await assert.rejects(vendor.send([message(4, B, 'cut')]), 'nothing known of the batch: the dispatcher retries it');
+    await assert.rejects(vendor.send([outbound(4, B, 'cut')]), 'nothing known of the batch: the dispatcher retries it');
     assert.deepEqual(await vendor.send([]), []);
   } finally {
     await server.stop();
@@ -438,6 +432,11 @@ describe('http templates', () => {
     assert.equal(parseTime('20100903112030', 'yyyyMMddHHmmss', 480)?.toISOString(), '2010-09-03T03:20:30.000Z');
     assert.equal(parseTime('1283484030', undefined, 480)?.toISOString(), '2010-09-03T03:20:30.000Z');
     assert.equal(parseTime('soon', undefined, 480), null);
+    assert.equal(
+      parseTime('2013/8/20 下午 8:11:34', undefined, 480)?.toISOString(),
+      '2013-08-20T12:11:34.000Z',
+      'any form an adapter reads',
+    );
   });
 
   test('url and path join', () => {
@@ -464,7 +463,7 @@ describe('http answer reading', () => {
     permanentCodes: ['-1', '-2', '-3', '-4', '-8'],
     transientCodes: ['-7', '-9', '-10', '-99'],
   };
-  const norm = (m: string) => normalizeMobile(m, '86');
+  const norm = (m: string) => localMobile(m, '86');
   const read = (spec: SendAnswerSpec, text: string, mobiles = [A], status = 200) =>
     readSendAnswer(status, text, mobiles, spec, norm, () => 'new-id');
 
@@ -541,9 +540,9 @@ describe('http answer reading', () => {
   });
 
   test('lenient JSON, JSON paths, picks and checks', () => {
-    assert.deepEqual(parseJsonLenient("{'a': 'x:y', b: 20:11:34, c: [1,2,],}"), { a: 'x:y', b: '20:11:34', c: [1, 2] });
-    assert.deepEqual(parseJsonLenient('{status:0,msg:\\u53c2\\u6570\\u9519\\u8bef}'), { status: 0, msg: '参数错误' });
-    assert.throws(() => parseJsonLenient('{"guid""sms":"0"}'), /not JSON/);
+    assert.deepEqual(parseLenientJson("{'a': 'x:y', b: 20:11:34, c: [1,2,],}"), { a: 'x:y', b: '20:11:34', c: [1, 2] });
+    assert.deepEqual(parseLenientJson('{status:0,msg:\\u53c2\\u6570\\u9519\\u8bef}'), { status: 0, msg: '参数错误' });
+    assert.throws(() => parseLenientJson('{"guid""sms":"0"}'), /not JSON/);
     const json = { code: 0, data: { items: [{ id: 'a', n: 1 }, { id: 'b' }], 'msg-id': 'm' } };
     assert.deepEqual(jsonPathGet(json, 'data.items[*].id'), ['a', 'b']);
     assert.deepEqual(jsonPathGet(json, '$.data.items[1].id'), ['b']);
@@ -643,8 +642,9 @@ describe('http record parsing', () => {
       ],
     );
     assert.equal(recordToReports({ id: 'g', mobile: '8618611287980', status: '0' }, opts, statuses)[0]!.mobile, '18611287980');
-    assert.equal(normalizeMobile('+8613800138000', '+86'), A);
-    assert.equal(normalizeMobile('13800138000', '86'), A, 'a number without the prefix stays');
+    assert.equal(localMobile('+8613800138000', '+86'), A);
+    assert.equal(localMobile('008613800138000', '+86'), A);
+    assert.equal(localMobile('13800138000', '86'), A, 'a number without the prefix stays');
     assert.throws(() => recordToReports({ mobile: A, status: '10' }, opts, statuses), /without an id/);
     assert.throws(() => recordToReply({ content: 'x' }, opts), /without a number/);
   });
@@ -673,7 +673,7 @@ describe('http settings of the seed vendors (test/vendors/*/as-http.yaml) valida
   test('the report push of seed 003 is checked: name = MD5(AccessSecret+random+timestamp), pwd', () => {
     const config = vendorConfigs('ptsms').find((c) => c.name === 'as-http.yaml')!;
     const { type: _type, ...raw } = parseYaml(config.yaml.replace('${VENDOR_URL}', 'http://127.0.0.1:9')).vendors.upstream;
-    const vendor = configuredHttp.create(httpSettings.parse(raw), { name: 'upstream', store: async () => {}, log: createLogger('silent') });
+    const vendor = configuredHttp.create(httpSettings.parse(raw), silentContext());
     const push = (fields: Record<string, string>) =>
       vendor.push!.reports!.parse({
         method: 'POST',
@@ -700,7 +700,7 @@ describe('http settings of the seed vendors (test/vendors/*/as-http.yaml) valida
     assert.throws(() => push({ ...good, random: '654321' }), /push check failed: name/);
     assert.throws(() => push({ ...good, pwd: 'guess' }), /push check failed: pwd/);
     assert.deepEqual(vendor.push!.reports!.answer(true), { contentType: 'text/plain; charset=utf-8', body: '0' });
-    assert.equal(beijing(new Date('2013-08-20T12:11:34Z')), '2013-08-20 20:11:34');
+    assert.equal(chinaTime(new Date('2013-08-20T12:11:34Z')), '2013-08-20 20:11:34');
   });
 });
 

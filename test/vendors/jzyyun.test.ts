@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
 import {
-  contentWithSignature,
   isRetryableReason,
   jzyyun,
   mapReportStatus,
@@ -12,14 +10,24 @@ import {
   parseReplies,
   parseReports,
   parseSendAnswer,
-  parseVendorTime,
   servletUrl,
 } from '../../src/vendors/jzyyun';
-import type { OutboundMessage } from '../../src/vendors/types';
+import { parseVendorTime, withSignature } from '../../src/vendors/common';
 import { DIALECTS, type TestGateway } from '../support/gateway';
 import { call, DEMO_AUTH } from '../support/soap';
 import { FAKE_PASSWORD, FAKE_USERNAME, type JzyyunFake, startJzyyunFake } from './jzyyun/fake';
-import { CHINESE_TEXT, fetchReplies, fetchReports, type LegacyReport, sendSms, startGatewayWith, vendorConfigs, waitFor } from './support';
+import {
+  CHINESE_TEXT,
+  fetchReplies,
+  fetchReports,
+  outbound,
+  reportsUntil,
+  sendSms,
+  silentContext,
+  startGatewayWith,
+  vendorConfigs,
+  waitFor,
+} from './support';
 
 const A = '13800138000';
 const B = '13900139000';
@@ -28,21 +36,6 @@ const CONTENT_ON_THE_WIRE = '%E9F%A1%BE%B2%E2%CA%D4%A1%BF%D1%E9%D6%A4%C2%EB12345
 /** BASE64("secret1"). */
 const PASSWORD_ON_THE_WIRE = 'c2VjcmV0MQ==';
 const REPLY_TEXT = '收到，谢谢！镕';
-
-/** Reports fetched until `count` have come (each fetch hands them out once). */
-async function reportsUntil(gw: TestGateway, count: number): Promise<LegacyReport[]> {
-  const got: LegacyReport[] = [];
-  await waitFor(
-    async () => {
-      got.push(...(await fetchReports(gw)));
-      return got.length >= count;
-    },
-    // Generous: a loaded machine (other suites on MariaDB) slows every step; waitFor returns as soon as it holds.
-    20_000,
-    `${count} reports`,
-  );
-  return got.sort((a, b) => a.mobile.localeCompare(b.mobile));
-}
 
 /** Waits until the fake's report and reply queues were handed out and the poll after that came, so what they held is stored. */
 async function drained(fake: JzyyunFake): Promise<void> {
@@ -73,7 +66,7 @@ for (const { name, yaml } of vendorConfigs('jzyyun')) {
 
     test('sendSms reaches the vendor in GBK, the report and the reply come back once', async () => {
       const batchId = await sendSms(gw, `${A},${B}`);
-      assert.deepEqual(await reportsUntil(gw, 2), [
+      assert.deepEqual(await reportsUntil(gw, 2, 20_000), [
         { mobile: A, smslogid: batchId, status: '1' },
         { mobile: B, smslogid: batchId, status: '0' },
       ]);
@@ -143,7 +136,7 @@ for (const dialect of DIALECTS) {
         try {
           fake.behave = (params) => (params.get('method') === 'sendSMS' ? behaviour : 'normal');
           const batchId = await sendSms(gw, `${A},${B}`);
-          assert.deepEqual(await reportsUntil(gw, 2), [
+          assert.deepEqual(await reportsUntil(gw, 2, 20_000), [
             { mobile: A, smslogid: batchId, status: '1' },
             { mobile: B, smslogid: batchId, status: '1' },
           ]);
@@ -185,7 +178,7 @@ describe('jzyyun through the gateway (typed configuration)', () => {
   test('a forbidden word fails the row for good: refunded, reported 0, not retried', async () => {
     const before = fake.pools[1];
     const batchId = await sendSms(gw, A, '您的赌博验证码123456');
-    assert.deepEqual(await reportsUntil(gw, 1), [{ mobile: A, smslogid: batchId, status: '0' }]);
+    assert.deepEqual(await reportsUntil(gw, 1, 20_000), [{ mobile: A, smslogid: batchId, status: '0' }]);
     const [row] = await gw.db.getRepository(Send).find({ where: { batchId } });
     assert.equal(row!.STATUS, SendStatus.failed);
     assert.equal(row!.lastError, 'upstream: failure;短信内容含有非法关键字:赌博');
@@ -207,7 +200,7 @@ describe('jzyyun through the gateway (typed configuration)', () => {
     const C = '13700137000';
     fake.reportStatus = (mobile) => (mobile === C ? '2' : '1');
     const batchId = await sendSms(gw, `${A},${C}`, '验证码654321');
-    assert.deepEqual(await reportsUntil(gw, 2), [
+    assert.deepEqual(await reportsUntil(gw, 2, 20_000), [
       { mobile: C, smslogid: batchId, status: '2' },
       { mobile: A, smslogid: batchId, status: '1' },
     ]);
@@ -249,7 +242,7 @@ describe('jzyyun configuration', () => {
   test('the defaults', () => {
     const s = jzyyun.settings.parse({ url: 'http://smsapi.jzyyun.com:9003', username: 'u', password: 'p' });
     assert.deepEqual(
-      [s.smstype, s.charset, s.maxNumbersPerRequest, s.signaturePosition, s.pollIntervalMs],
+      [s.smstype, s.charset, s.maxNumbersPerRequest, s.signaturePlacement, s.pollIntervalMs],
       [1, 'gbk', 20000, 'prefix', 10000],
     );
   });
@@ -387,7 +380,7 @@ describe('jzyyun parsing', () => {
         mobile: '15256560065',
         content: '你谁啊?',
         extNo: null,
-        at: new Date(2012, 5, 18, 14, 56, 0, 0),
+        at: new Date('2012-06-18T06:56:00Z'),
         vendorKey: '15256560065|2012-06-18 14:56:00.0|xOPLrbChPw==',
       },
       {
@@ -395,7 +388,7 @@ describe('jzyyun parsing', () => {
         mobile: '13866194285',
         content: iconv.decode(Buffer.from('u9jP8w==', 'base64'), 'gbk'),
         extNo: null,
-        at: new Date(2012, 5, 15, 21, 43, 25, 0),
+        at: new Date('2012-06-15T13:43:25Z'),
         vendorKey: '13866194285|2012-06-15 21:43:25.0|u9jP8w==',
       },
     ]);
@@ -409,18 +402,19 @@ describe('jzyyun parsing', () => {
   });
 
   test('times, URLs and signatures', () => {
-    assert.deepEqual(parseVendorTime('2012-08-16 01:05:39.0'), new Date(2012, 7, 16, 1, 5, 39, 0));
+    // java.sql.Timestamp's form, in China time whatever the gateway's own zone.
+    assert.deepEqual(parseVendorTime('2012-08-16 01:05:39.0'), new Date('2012-08-15T17:05:39Z'));
     assert.equal(parseVendorTime('yesterday'), null);
     assert.equal(servletUrl('http://smsapi.jzyyun.com:9003'), 'http://smsapi.jzyyun.com:9003/servlet/UserServiceAPI');
     assert.equal(
       servletUrl('http://smsapi.jzyyun.com:9003/servlet/UserServiceAPI'),
       'http://smsapi.jzyyun.com:9003/servlet/UserServiceAPI',
     );
-    assert.equal(contentWithSignature('验证码1', '嘉之元', 'prefix'), '【嘉之元】验证码1');
-    assert.equal(contentWithSignature('验证码1', '【嘉之元】', 'suffix'), '验证码1【嘉之元】');
-    assert.equal(contentWithSignature('【嘉之元】验证码1', '嘉之元', 'prefix'), '【嘉之元】验证码1');
-    assert.equal(contentWithSignature('验证码1', '嘉之元', 'none'), '验证码1');
-    assert.equal(contentWithSignature('验证码1', null, 'prefix'), '验证码1');
+    assert.equal(withSignature('验证码1', '嘉之元', 'prefix'), '【嘉之元】验证码1');
+    assert.equal(withSignature('验证码1', '【嘉之元】', 'suffix'), '验证码1【嘉之元】');
+    assert.equal(withSignature('【嘉之元】验证码1', '嘉之元', 'prefix'), '【嘉之元】验证码1');
+    assert.equal(withSignature('验证码1', '嘉之元', 'none'), '验证码1');
+    assert.equal(withSignature('验证码1', null, 'prefix'), '验证码1');
   });
 });
 
@@ -432,21 +426,10 @@ describe('jzyyun adapter against the fake', () => {
   });
   after(async () => fake?.stop());
   const make = (extra: Record<string, unknown> = {}) =>
-    jzyyun.create(jzyyun.settings.parse({ url: fake.url, username: FAKE_USERNAME, password: FAKE_PASSWORD, timeoutMs: 300, ...extra }), {
-      name: 'upstream',
-      store: async () => undefined,
-      log: createLogger('silent'),
-    });
-  const message = (id: number, mobile: string, content: string, more: Partial<OutboundMessage> = {}): OutboundMessage => ({
-    id,
-    mobile,
-    content,
-    isLong: false,
-    segments: 1,
-    extNo: null,
-    signature: null,
-    ...more,
-  });
+    jzyyun.create(
+      jzyyun.settings.parse({ url: fake.url, username: FAKE_USERNAME, password: FAKE_PASSWORD, timeoutMs: 300, ...extra }),
+      silentContext(),
+    );
 
   test('balance() reports the configured pool', async () => {
     assert.deepEqual(await make().balance!(), { balance: 49919, raw: 'memberSmsNum=684;gateSmsNum=49919;kaSmsNum=49964' });
@@ -459,10 +442,10 @@ describe('jzyyun adapter against the fake', () => {
     const first = fake.seen('sendSMS').length;
     const sig = { extNo: '123', signature: '嘉之元' };
     const outcomes = await make({ smstype: 2 }).send([
-      message(1, A, '您好', sig),
-      message(2, B, '您好', sig),
-      message(3, A, '您好', sig),
-      message(4, B, '长'.repeat(80), { isLong: true, segments: 2 }),
+      outbound(1, A, '您好', sig),
+      outbound(2, B, '您好', sig),
+      outbound(3, A, '您好', sig),
+      outbound(4, B, '长'.repeat(80), { isLong: true, segments: 2 }),
     ]);
     const sent = fake.seen('sendSMS').slice(first);
     assert.deepEqual(
@@ -484,13 +467,13 @@ describe('jzyyun adapter against the fake', () => {
   });
 
   test('outcomes: account problems retryable, bad numbers final, the raw answer kept', async () => {
-    const [login] = await make({ password: 'wrong' }).send([message(1, A, '您好')]);
+    const [login] = await make({ password: 'wrong' }).send([outbound(1, A, '您好')]);
     assert.deepEqual(login, { id: 1, ok: false, retryable: true, error: 'upstream: failure;用户名或密码错误' });
-    const [bad] = await make().send([message(2, '1380013800', '您好')]);
+    const [bad] = await make().send([outbound(2, '1380013800', '您好')]);
     assert.deepEqual(bad, { id: 2, ok: false, retryable: false, error: 'upstream: failure;手机号码格式错误:1380013800' });
     const saved = fake.pools[1];
     fake.pools[1] = 0;
-    const [broke] = await make().send([message(3, A, '您好')]);
+    const [broke] = await make().send([outbound(3, A, '您好')]);
     fake.pools[1] = saved;
     assert.deepEqual(broke, { id: 3, ok: false, retryable: true, error: 'upstream: failure;余额不足' });
   });
@@ -498,14 +481,14 @@ describe('jzyyun adapter against the fake', () => {
   test('one request timing out or failing with HTTP 500 leaves the others accepted; all timing out throws', async () => {
     fake.behave = (p) => (p.get('content') === 'slow' ? { slowMs: 800 } : p.get('content') === 'broken' ? 'http500' : 'normal');
     try {
-      const outcomes = await make().send([message(1, A, 'slow'), message(2, A, 'fast'), message(3, B, 'broken')]);
+      const outcomes = await make().send([outbound(1, A, 'slow'), outbound(2, A, 'fast'), outbound(3, B, 'broken')]);
       assert.equal(outcomes.length, 3);
       const [slow, fast, broken] = [1, 2, 3].map((id) => outcomes.find((o) => o.id === id));
       assert.equal(fast?.ok, true);
       assert.ok(slow && !slow.ok && slow.retryable && slow.error.startsWith('upstream: '), JSON.stringify(slow));
       assert.ok(broken && !broken.ok && broken.retryable && /^upstream: HTTP 500/.test(broken.error), JSON.stringify(broken));
       // Two requests (the same number twice), both timing out: nothing is known, so send throws.
-      await assert.rejects(make().send([message(4, A, 'slow'), message(5, A, 'slow')]), /aborted|timeout/i);
+      await assert.rejects(make().send([outbound(4, A, 'slow'), outbound(5, A, 'slow')]), /aborted|timeout/i);
     } finally {
       fake.behave = () => 'normal';
     }
@@ -514,7 +497,7 @@ describe('jzyyun adapter against the fake', () => {
   test('polls hand out reports and replies once', async () => {
     fake.reports.splice(0);
     const vendor = make();
-    const [accepted] = await vendor.send([message(1, A, '报告')]);
+    const [accepted] = await vendor.send([outbound(1, A, '报告')]);
     assert.ok(accepted?.ok);
     const reports = vendor.polls!.find((p) => p.name === 'reports')!;
     const replies = vendor.polls!.find((p) => p.name === 'replies')!;

@@ -2,23 +2,34 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Account, ParkedReport, Reply, Report, Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
+import { localMobile, parseVendorTime } from '../../src/vendors/common';
 import {
   deliveryStatus,
-  normalizeMobile,
   parseBalanceAnswer,
   parseReplyPush,
   parseReportPush,
   parseSendAnswer,
-  parseVendorTime,
   ptsms,
   pushFields,
 } from '../../src/vendors/ptsms';
-import type { OutboundMessage, Vendor } from '../../src/vendors/types';
+import type { Vendor } from '../../src/vendors/types';
 import { DIALECTS, type TestGateway } from '../support/gateway';
 import { call, DEMO_AUTH } from '../support/soap';
-import { beijingTime, FAKE_PTSMS, FakePtsms } from './ptsms/fake';
-import { CHINESE_TEXT, fetchReplies, fetchReports, sendSms, startGatewayWith, VENDOR_NAME, vendorConfigs, waitFor } from './support';
+import { FAKE_PTSMS, FakePtsms } from './ptsms/fake';
+import {
+  chinaTime,
+  CHINESE_TEXT,
+  fetchReplies,
+  fetchReports,
+  formPairs,
+  outbound,
+  sendSms,
+  silentContext,
+  startGatewayWith,
+  VENDOR_NAME,
+  vendorConfigs,
+  waitFor,
+} from './support';
 
 /*
  * The name/pwd/type=pt vendor (seed 003) against its fake (test/vendors/ptsms/fake.ts).
@@ -41,17 +52,7 @@ const TYPED_YAML = vendorConfigs('ptsms').find((c) => c.name === 'ptsms.yaml')!.
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
 /** A form body's fields as they were on the wire, values still percent-encoded. */
-function rawFields(body: Buffer): Map<string, string> {
-  return new Map(
-    body
-      .toString('latin1')
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        return [eq < 0 ? pair : pair.slice(0, eq), eq < 0 ? '' : pair.slice(eq + 1)] as [string, string];
-      }),
-  );
-}
+const rawFields = (body: Buffer): Map<string, string> => new Map(formPairs(body.toString('latin1')));
 
 const sentMobiles = (fake: FakePtsms) => fake.sends.flatMap((s) => (s.fields.get('mobile') ?? '').split(',')).sort();
 
@@ -129,7 +130,7 @@ for (const { name, yaml } of vendorConfigs('ptsms')) {
       ]);
       assert.deepEqual(await fetchReports(gw), [], 'a report is told once');
 
-      const push = await fake.pushReplies([{ mobile: A, content: REPLY_TEXT, time: beijingTime(new Date()), ext: FAKE_PTSMS.systemExt }]);
+      const push = await fake.pushReplies([{ mobile: A, content: REPLY_TEXT, time: chinaTime(), ext: FAKE_PTSMS.systemExt }]);
       assert.equal(push.status, 200);
       assert.deepEqual(await fetchReplies(gw), [{ mobile: A, content: REPLY_TEXT }]);
       assert.deepEqual(await fetchReplies(gw), [], 'a reply is told once');
@@ -353,17 +354,9 @@ describe('ptsms adapter send() and balance() directly', () => {
         timeoutMs: 200,
         ...extra,
       }),
-      { name: 'upstream', store: async () => {}, log: createLogger('silent') },
+      silentContext(),
     );
-  const message = (id: number, mobile: string, content = '验证码123456'): OutboundMessage => ({
-    id,
-    mobile,
-    content,
-    isLong: false,
-    segments: 1,
-    extNo: null,
-    signature: null,
-  });
+  const message = (id: number, mobile: string, content = '验证码123456') => outbound(id, mobile, content);
 
   test('numbers of one text share a request and its one sendid', async () => {
     const before = fake.sends.length;
@@ -568,9 +561,9 @@ describe('ptsms parse functions', () => {
   });
 
   test('numbers and times', () => {
-    assert.equal(normalizeMobile('+8613800138000'), '13800138000');
-    assert.equal(normalizeMobile('008613800138000'), '13800138000');
-    assert.equal(normalizeMobile(' 13800138000 '), '13800138000');
+    assert.equal(localMobile('+8613800138000'), '13800138000');
+    assert.equal(localMobile('008613800138000'), '13800138000');
+    assert.equal(localMobile(' 13800138000 '), '13800138000');
     assert.equal(parseVendorTime('2012-08-01 8:20:23')?.toISOString(), '2012-08-01T00:20:23.000Z');
     assert.equal(parseVendorTime('yesterday'), null);
   });

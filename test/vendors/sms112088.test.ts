@@ -2,30 +2,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Reply, Send, SendStatus } from '../../entities';
-import { createLogger } from '../../src/logger';
-import {
-  localNumber,
-  parseBalance,
-  parseReplies,
-  parseReports,
-  parseSendAnswer,
-  reportStatus,
-  sms112088,
-  withSignature,
-} from '../../src/vendors/sms112088';
-import type { OutboundMessage } from '../../src/vendors/types';
+import { localMobile, withSignature } from '../../src/vendors/common';
+import { parseBalance, parseReplies, parseReports, parseSendAnswer, reportStatus, sms112088 } from '../../src/vendors/sms112088';
 import { DIALECTS, type TestGateway } from '../support/gateway';
-import { CHINESE_TEXT, fetchReplies, fetchReports, sendSms, startGatewayWith, VENDOR_NAME, vendorConfigs, waitFor } from './support';
 import {
-  decodeGbkForm,
-  FAKE_PASSWORD,
-  FAKE_USER,
-  type Fake112088,
-  type FakeOptions,
-  rawBytes,
-  rawParam,
-  startFake112088,
-} from './sms112088/fake';
+  CHINESE_TEXT,
+  fetchReplies,
+  fetchReports,
+  outbound,
+  percentBytes,
+  sendSms,
+  silentContext,
+  startGatewayWith,
+  VENDOR_NAME,
+  vendorConfigs,
+  waitFor,
+} from './support';
+import { decodeGbkForm, FAKE_PASSWORD, FAKE_USER, type Fake112088, type FakeOptions, rawParam, startFake112088 } from './sms112088/fake';
 
 const TYPED = 'sms112088.yaml';
 const A = '13800138000';
@@ -89,7 +82,7 @@ for (const { name, yaml } of vendorConfigs('sms112088')) {
           // 镕 is E9 46 in GBK (0x46 is "F"), 【 A1 BE, 】 A1 BF: the bytes, however they are escaped.
           const content = rawParam(raw, 'send_content');
           assert.ok(content, `send_content in ${raw}`);
-          assert.deepEqual(rawBytes(content), Buffer.from('e946a1beb2e2cad4a1bfd1e9d6a4c2eb313233343536', 'hex'));
+          assert.deepEqual(percentBytes(content), Buffer.from('e946a1beb2e2cad4a1bfd1e9d6a4c2eb313233343536', 'hex'));
           assert.ok(/^%E9(F|%46)%A1%BE/i.test(content), content);
           numbers.push(...params.get('send_phone')!.split(','));
           if (name === TYPED) {
@@ -253,24 +246,9 @@ describe('sms112088 adapter against the fake', () => {
   });
 
   const vendorWith = (extra: Record<string, unknown> = {}) =>
-    sms112088.create(sms112088.settings.parse({ url: fake.url, username: FAKE_USER, password: FAKE_PASSWORD, ...extra }), {
-      name: 'upstream',
-      store: async () => undefined,
-      log: createLogger('silent'),
-    });
+    sms112088.create(sms112088.settings.parse({ url: fake.url, username: FAKE_USER, password: FAKE_PASSWORD, ...extra }), silentContext());
   const messages = (count: number, first = 1, content = '通知') =>
-    Array.from(
-      { length: count },
-      (_, i): OutboundMessage => ({
-        id: first + i,
-        mobile: String(13700000000 + first + i),
-        content,
-        isLong: false,
-        segments: 1,
-        extNo: null,
-        signature: null,
-      }),
-    );
+    Array.from({ length: count }, (_, i) => outbound(first + i, String(13700000000 + first + i), content));
 
   test('more than 100 numbers go in requests of 100; every id is the one recorded for its number', async () => {
     const from = sendRequests(fake).length;
@@ -426,8 +404,8 @@ describe('sms112088 parsing (the seed’s own examples)', () => {
     assert.deepEqual(parseBalance('up', '0'), { balance: 0, raw: '0' });
     assert.throws(() => parseBalance('up', '-7'), /login failed/);
     assert.throws(() => parseBalance('up', '-1'), /account does not exist/);
-    assert.equal(localNumber('+8613800138000'), '13800138000');
-    assert.equal(localNumber('075580808080'), '075580808080');
+    assert.equal(localMobile('+8613800138000'), '13800138000');
+    assert.equal(localMobile('075580808080'), '075580808080');
     assert.equal(withSignature('你好', '某公司', 'prefix'), '【某公司】你好');
     assert.equal(withSignature('你好', '【某公司】', 'suffix'), '你好【某公司】');
     assert.equal(withSignature('【某公司】你好', '某公司', 'prefix'), '【某公司】你好');

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createLogger } from '../../src/logger';
+import type { OutboundMessage, VendorContext } from '../../src/vendors/types';
 import { call, DEMO_AUTH } from '../support/soap';
 import { type Dialect, startTestGateway, type TestGateway } from '../support/gateway';
 
@@ -122,4 +124,63 @@ export async function waitFor(what: () => boolean | Promise<boolean>, timeoutMs 
     if (Date.now() > deadline) assert.fail(`${label} not reached in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** `2024-01-02 03:04:05`: `at` in China time (UTC+8), as the vendors write their times. */
+export function chinaTime(at = new Date()): string {
+  const iso = new Date(at.getTime() + 8 * 3600_000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** Collects getSmsReport's answers until `count` reports came (each is handed out once), sorted by number. */
+export async function reportsUntil(gw: TestGateway, count: number, timeoutMs = 10_000): Promise<LegacyReport[]> {
+  const got: LegacyReport[] = [];
+  await waitFor(
+    async () => {
+      got.push(...(await fetchReports(gw)));
+      return got.length >= count;
+    },
+    timeoutMs,
+    `${count} reports`,
+  );
+  return got.sort((a, b) => a.mobile.localeCompare(b.mobile));
+}
+
+/** A claimed row as an adapter gets it: a normal message to `mobile`, no extension, no signature, unless `more` says otherwise. */
+export function outbound(id: number, mobile: string, content = CHINESE_TEXT, more: Partial<OutboundMessage> = {}): OutboundMessage {
+  return { id, mobile, content, isLong: false, segments: 1, extNo: null, signature: null, ...more };
+}
+
+/** What an adapter is given when a test builds it directly: its name, a store that keeps nothing, a silent log. */
+export function silentContext(name = VENDOR_NAME): VendorContext {
+  return { name, store: async () => {}, log: createLogger('silent') };
+}
+
+/**
+ * The bytes a percent-encoded value stands for, as a vendor's server undoes them: `%XX` a byte, `+` a space, any
+ * other character its own (latin1) byte. Fakes read the wire with this, not with the gateway's decoding, so each
+ * checks the gateway's encoding independently; iconv.decode(percentBytes(v), charset) is the value in the vendor's charset.
+ */
+export function percentBytes(encoded: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    const c = encoded[i]!;
+    if (c === '+') bytes.push(0x20);
+    else if (c === '%' && /^[0-9a-fA-F]{2}$/.test(encoded.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c.charCodeAt(0) & 0xff);
+  }
+  return Buffer.from(bytes);
+}
+
+/** A query or form body (as latin1 text) split into its name=value pairs, in order, still percent-encoded; empty pieces skipped. */
+export function formPairs(raw: string): [string, string][] {
+  return raw
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    });
 }

@@ -2,15 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
 import { Send, SendStatus } from '../../entities';
+import { localMobile, parseVendorTime, withSignature } from '../../src/vendors/common';
 import {
   classifyResult,
   endpoint,
-  messageContent,
   newSerialNumber,
-  normalizeMobile,
   parseAnswer,
   parseBalance,
-  parseChinaTime,
   parseReceiptLine,
   parseReceipts,
   parseReplyPacket,
@@ -19,11 +17,21 @@ import {
   sendOutcomes,
   ums,
 } from '../../src/vendors/ums';
-import type { OutboundMessage, Vendor } from '../../src/vendors/types';
-import { createLogger } from '../../src/logger';
+import type { Vendor } from '../../src/vendors/types';
 import { call, DEMO_AUTH } from '../support/soap';
 import { DIALECTS, type Dialect, type TestGateway } from '../support/gateway';
-import { CHINESE_TEXT, fetchReplies, fetchReports, sendSms, startGatewayWith, vendorConfigs, waitFor } from './support';
+import {
+  CHINESE_TEXT,
+  fetchReplies,
+  fetchReports,
+  outbound,
+  percentBytes,
+  sendSms,
+  silentContext,
+  startGatewayWith,
+  vendorConfigs,
+  waitFor,
+} from './support';
 import { FAKE_ACCOUNT, rawParams, startUmsFake, type UmsFake } from './ums/fake';
 
 const TYPED_YAML = vendorConfigs('ums').find((c) => c.name === 'ums.yaml')!.yaml;
@@ -48,18 +56,6 @@ async function start(
 
 async function stopAll(...things: ({ stop(): Promise<void> } | undefined)[]): Promise<void> {
   for (const t of things) await t?.stop();
-}
-
-/** The bytes a percent-encoded value stands for. */
-function percentBytes(raw: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === '%') {
-      bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(raw[i] === '+' ? 0x20 : raw.charCodeAt(i));
-  }
-  return Buffer.from(bytes);
 }
 
 const rows = (gw: TestGateway) => gw.db.getRepository(Send).find({ order: { ID: 'ASC' } });
@@ -381,22 +377,17 @@ describe('ums send, called directly', () => {
       timeoutMs: 300,
       receipts: 'none',
     });
-    vendor = ums.create(options, { name: 'u', store: async () => {}, log: createLogger('silent') });
+    vendor = ums.create(options, silentContext('u'));
   });
   after(() => fake.stop());
-  const message = (id: number, mobile: string, content: string): OutboundMessage => ({
-    id,
-    mobile,
-    content,
-    isLong: false,
-    segments: 1,
-    extNo: null,
-    signature: null,
-  });
 
   test('one request of a batch timing out keeps the acceptances of the others', async () => {
     fake.hangOn = '慢';
-    const outcomes = await vendor.send([message(1, '13800138000', '快'), message(2, '13900139000', '慢'), message(3, '13700137000', '快')]);
+    const outcomes = await vendor.send([
+      outbound(1, '13800138000', '快'),
+      outbound(2, '13900139000', '慢'),
+      outbound(3, '13700137000', '快'),
+    ]);
     assert.equal(fake.sends().length, 2, 'one request per text');
     assert.deepEqual(
       outcomes.map((o) => [o.id, o.ok]),
@@ -414,7 +405,7 @@ describe('ums send, called directly', () => {
 
   test('a batch whose every request fails on the network throws', async () => {
     fake.hangOn = '慢';
-    await assert.rejects(vendor.send([message(4, '13800138000', '慢')]), /abort|timeout/i);
+    await assert.rejects(vendor.send([outbound(4, '13800138000', '慢')]), /abort|timeout/i);
   });
 });
 
@@ -560,19 +551,20 @@ describe('ums parsing', () => {
   });
 
   test('helpers', () => {
-    assert.equal(messageContent('你好', '签名', 'prefix'), '【签名】你好');
-    assert.equal(messageContent('你好', '【签名】', 'suffix'), '你好【签名】');
-    assert.equal(messageContent('【签名】你好', '签名', 'prefix'), '【签名】你好');
-    assert.equal(messageContent('你好', '签名', 'none'), '你好');
-    assert.equal(messageContent('你好', null, 'prefix'), '你好');
+    assert.equal(withSignature('你好', '签名', 'prefix'), '【签名】你好');
+    assert.equal(withSignature('你好', '【签名】', 'suffix'), '你好【签名】');
+    assert.equal(withSignature('【签名】你好', '签名', 'prefix'), '【签名】你好');
+    assert.equal(withSignature('你好', '签名', 'none'), '你好');
+    assert.equal(withSignature('你好', null, 'prefix'), '你好');
     const serials = new Set(Array.from({ length: 500 }, () => newSerialNumber()));
     assert.equal(serials.size, 500);
     for (const s of serials) assert.match(s, /^\d{20}$/);
-    assert.equal(normalizeMobile('+8613800138000'), '13800138000');
-    assert.equal(normalizeMobile('13800138000'), '13800138000');
+    assert.equal(localMobile('+8613800138000'), '13800138000');
+    assert.equal(localMobile('13800138000'), '13800138000');
     assert.equal(endpoint('http://h:8899', 'sms/Api/Send.do'), 'http://h:8899/sms/Api/Send.do');
     assert.equal(endpoint('http://h:8899/sms/Api/', 'sms/Api/Send.do'), 'http://h:8899/sms/Api/Send.do');
-    assert.equal(parseChinaTime('20240501120000', new Date(0)).toISOString(), '2024-05-01T04:00:00.000Z');
-    assert.equal(parseChinaTime('402', new Date(0)).getTime(), 0);
+    assert.equal(parseVendorTime('20240501120000')?.toISOString(), '2024-05-01T04:00:00.000Z');
+    assert.equal(parseVendorTime('2024-05-01 12:00:00')?.toISOString(), '2024-05-01T04:00:00.000Z');
+    assert.equal(parseVendorTime('402'), null);
   });
 });

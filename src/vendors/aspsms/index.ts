@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { groupForRequests, mapLimit, vendorRequest } from '../request';
-import { charset, httpUrl, pollSettings, vendorSettings } from '../settings';
+import { localMobile, parseVendorTime, withSignature } from '../common';
+import { sendInRequests, vendorRequest } from '../request';
+import { charset, httpUrl, pollSettings, signatureSettings, vendorSettings } from '../settings';
 import {
   defineVendor,
   type OutboundMessage,
@@ -41,11 +42,8 @@ const settings = vendorSettings.extend({
   charset: charset.default('gbk'),
   /** Numbers in one SendSms.asp call, comma-separated (the seed gives no maximum; a GET URL stays short with 100). */
   maxNumbersPerRequest: z.int().min(1).max(1000).default(100),
-  /**
-   * The vendor takes no signature parameter: the account's signature is written into the text as
-   * 【signature】 at its start (prefix) or end (suffix), unless the text already carries it; none leaves the text alone.
-   */
-  signaturePlacement: z.enum(['prefix', 'suffix', 'none']).default('prefix'),
+  /** The vendor takes no signature parameter: the account's signature is written into the text (see signatureSettings). */
+  ...signatureSettings(),
   /** 报告标志 value meaning delivered, when 报告 is not a carrier stat word (DELIVRD, UNDELIV …). */
   deliveredFlag: z.string().min(1).default('0'),
   /** Numeric send answers (≤ 0) that refuse the message for good; every other error code is retried on the next vendor. */
@@ -122,38 +120,6 @@ export function reportStatus(flag: string, report: string, deliveredFlag = '0'):
   return 'undelivered';
 }
 
-/** The vendor's number as `send.infoto` holds it: 11 digits, without +86 / 86 / 0086. */
-export function localMobile(raw: string): string {
-  const digits = raw.trim().replace(/^\+/, '');
-  const m = /^(?:0086|86)?(1\d{10})$/.exec(digits);
-  return m ? m[1]! : digits;
-}
-
-/**
- * The vendor's time (ASP's Now on a Chinese Windows: `2024-5-6 10:20:30`, `2024/05/06 下午 3:04:05`,
- * or `yyyyMMddHHmmss`), read as China time (UTC+8); `fallback` when it cannot be read.
- */
-export function parseVendorTime(raw: string, fallback: Date): Date {
-  const text = raw.trim();
-  let parts: number[] | null = null;
-  const compact = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (compact) parts = compact.slice(1).map(Number);
-  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]*(上午|下午|AM|PM)?\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\s*(AM|PM)?$/i.exec(
-    text,
-  );
-  if (m) {
-    let hour = Number(m[5]);
-    const half = (m[4] ?? m[8] ?? '').toUpperCase();
-    if ((half === '下午' || half === 'PM') && hour < 12) hour += 12;
-    if ((half === '上午' || half === 'AM') && hour === 12) hour = 0;
-    parts = [Number(m[1]), Number(m[2]), Number(m[3]), hour, Number(m[6]), Number(m[7] ?? 0)];
-  }
-  if (!parts) return fallback;
-  const [y, mo, d, h, mi, s] = parts as [number, number, number, number, number, number];
-  const at = new Date(Date.UTC(y, mo - 1, d, h - 8, mi, s));
-  return Number.isNaN(at.getTime()) ? fallback : at;
-}
-
 export interface Parsed<T> {
   items: T[];
   /** Records that could not be read (kept for the log: the vendor has handed them out already). */
@@ -197,7 +163,8 @@ export function parseReports(answer: string, vendor: string, deliveredFlag = '0'
       mobile: localMobile(mobile!),
       status: reportStatus(flag!, report, deliveredFlag),
       code: report ? `${flag!.trim()}:${report}` : flag!.trim(),
-      at: parseVendorTime(time!, now),
+      // ASP's Now on a Chinese Windows (`2024-5-6 10:20:30`, `2024/05/06 下午 3:04:05`), China time.
+      at: parseVendorTime(time) ?? now,
     });
   }
   return { items, malformed };
@@ -215,7 +182,7 @@ export function parseReplies(answer: string, vendor: string, now = new Date()): 
       malformed.push(parts.join(FIELD));
       continue;
     }
-    items.push({ vendor, mobile: localMobile(mobile), content, at: parseVendorTime(time, now), vendorKey: parts.join(FIELD) });
+    items.push({ vendor, mobile: localMobile(mobile), content, at: parseVendorTime(time) ?? now, vendorKey: parts.join(FIELD) });
   }
   return { items, malformed };
 }
@@ -225,14 +192,6 @@ export function parseBalance(answer: string): number {
   const text = answer.trim();
   if (!/^\d+(?:\.\d+)?$/.test(text)) throw new Error(`balance refused: ${text}`);
   return Number(text);
-}
-
-/** The text as sent: the account's signature written in where the vendor has no parameter for it. */
-export function withSignature(content: string, signature: string | null, placement: Settings['signaturePlacement']): string {
-  if (!signature || placement === 'none') return content;
-  const mark = /^【.*】$/.test(signature) ? signature : `【${signature}】`;
-  if (content.includes(mark)) return content;
-  return placement === 'prefix' ? mark + content : content + mark;
 }
 
 /** The folder the pages are in: `http://host:8000/sms/SendSms.asp` and `http://host:8000/sms/` both give `…/sms/`. */
@@ -280,20 +239,8 @@ class AspSmsVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const groups = groupForRequests(batch, this.settings.maxNumbersPerRequest);
-    const results = await mapLimit(groups, this.settings.concurrency, async (group) => {
-      try {
-        return { group, outcomes: await this.sendGroup(group) };
-      } catch (err) {
-        return { group, err: err as Error };
-      }
-    });
-    // Nothing known of any request: the dispatcher retries them all.
-    if (results.every((r) => r.err)) throw results[0]!.err;
-    return results.flatMap(
-      ({ group, outcomes, err }) =>
-        outcomes ?? group.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: true, error: `${this.name}: ${err!.message}` })),
-    );
+    const { maxNumbersPerRequest: maxNumbers, concurrency } = this.settings;
+    return sendInRequests(this.name, batch, { maxNumbers, concurrency }, (group) => this.sendGroup(group));
   }
 
   private async sendGroup(group: OutboundMessage[]): Promise<SendOutcome[]> {

@@ -15,8 +15,9 @@ import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
 import { parseXml, type XmlElement } from '../../soap/xml';
-import { groupForRequests, mapLimit, type VendorResponse, vendorRequest } from '../request';
-import { pollSettings, vendorSettings } from '../settings';
+import { localMobile, parseVendorTime, withSignature } from '../common';
+import { sendInRequests, type VendorResponse, vendorRequest } from '../request';
+import { pollSettings, signatureSettings, vendorSettings } from '../settings';
 import {
   defineVendor,
   type OutboundMessage,
@@ -49,6 +50,8 @@ const settings = vendorSettings.extend({
   maxNumbersPerRequest: z.int().min(1).max(10_000).default(500),
   /** Whether to pass the account's extension number as `extno` (digits, at most 5, per chanzor's public docs). */
   sendExtNo: z.boolean().default(true),
+  /** No signature parameter: the account's signature goes into the text, after it by default as chanzor's clients write it. */
+  ...signatureSettings('suffix'),
   ...pollSettings,
 });
 
@@ -103,13 +106,6 @@ function parseRoot(xml: string): XmlElement {
 function field(el: XmlElement, name: string): string {
   const lower = name.toLowerCase();
   return el.children.find((c) => c.local.toLowerCase() === lower)?.text.trim() ?? '';
-}
-
-/** Numbers as the vendor returns them (maybe with 86 / +86) back to the 11 digits send.infoto holds. */
-export function localMobile(mobile: string): string {
-  const digits = mobile.trim().replace(/^\+/, '');
-  const m = /^(?:0086|86)(1\d{10})$/.exec(digits);
-  return m ? m[1]! : digits;
 }
 
 /** The send answer. */
@@ -175,14 +171,6 @@ export function deliveryStatus(status: string, errorcode: string): DeliveryStatu
   return 'undelivered';
 }
 
-/** `2011-12-02 22:12:11` (or with slashes), Beijing time; now when absent or unreadable. */
-export function parseVendorTime(text: string, now = new Date()): Date {
-  const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})$/.exec(text.trim());
-  if (!m) return now;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  return new Date(Date.UTC(y!, mo! - 1, d!, h! - 8, mi!, s!));
-}
-
 export function parseReports(vendor: string, xml: string, now = new Date()): DeliveryReport[] {
   const root = parseRoot(xml);
   const error = queryError(root);
@@ -200,7 +188,8 @@ export function parseReports(vendor: string, xml: string, now = new Date()): Del
         mobile: localMobile(field(box, 'mobile')),
         status: deliveryStatus(status, errorcode),
         code: errorcode ? `${status}:${errorcode}` : status,
-        at: parseVendorTime(field(box, 'receivetime'), now),
+        // `2011-12-02 22:12:11` (or with slashes), Beijing time.
+        at: parseVendorTime(field(box, 'receivetime')) ?? now,
       };
     });
 }
@@ -223,7 +212,7 @@ export function parseReplies(vendor: string, xml: string, now = new Date()): Inb
         mobile: localMobile(mobile),
         content,
         extNo: extno || null,
-        at: parseVendorTime(receivetime, now),
+        at: parseVendorTime(receivetime) ?? now,
         // No id of its own: what the vendor sent identifies it.
         vendorKey: [taskid, mobile, receivetime, content].join('|'),
       };
@@ -239,14 +228,6 @@ export function parseBalance(vendor: string, xml: string): VendorBalance {
     throw new Error(`${vendor}: overage refused: ${returnstatus}|${field(root, 'message')}`);
   }
   return { balance: Number(overage), raw: xml };
-}
-
-/** The account's signature, 【】-wrapped, after the text unless the text carries it already. */
-export function withSignature(content: string, signature: string | null): string {
-  const name = signature?.trim().replace(/^【/, '').replace(/】$/, '');
-  if (!name) return content;
-  const tag = `【${name}】`;
-  return content.includes(tag) ? content : content + tag;
 }
 
 class ChanzorVendor implements Vendor {
@@ -290,20 +271,8 @@ class ChanzorVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const groups = groupForRequests(batch, this.s.maxNumbersPerRequest);
-    const results = await mapLimit(groups, this.s.concurrency, async (group) => {
-      try {
-        return { ok: true as const, outcomes: await this.sendGroup(group) };
-      } catch (err) {
-        return { ok: false as const, group, err: err as Error };
-      }
-    });
-    // Every request threw: nothing is known of the batch, the dispatcher retries it.
-    const thrown = results.find((r) => !r.ok);
-    if (thrown && results.every((r) => !r.ok)) throw thrown.err;
-    return results.flatMap((r) =>
-      r.ok ? r.outcomes : r.group.map((m) => ({ id: m.id, ok: false as const, retryable: true, error: `${this.name}: ${r.err.message}` })),
-    );
+    const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
+    return sendInRequests(this.name, batch, limits, (group) => this.sendGroup(group));
   }
 
   private async sendGroup(group: OutboundMessage[]): Promise<SendOutcome[]> {
@@ -311,7 +280,7 @@ class ChanzorVendor implements Vendor {
     const form = [
       ...this.login('send'),
       ['mobile', group.map((m) => m.mobile).join(',')],
-      ['content', withSignature(first.content, first.signature)],
+      ['content', withSignature(first.content, first.signature, this.s.signaturePlacement)],
       ['sendTime', ''],
     ] as [string, string][];
     if (this.s.sendExtNo && first.extNo) form.push(['extno', first.extNo]);

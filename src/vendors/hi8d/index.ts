@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
-import { groupForRequests, mapLimit, vendorRequest } from '../request';
-import { vendorSettings } from '../settings';
+import { localMobile, withSignature } from '../common';
+import { parseLenientJson } from '../lenientJson';
+import { sendInRequests, vendorRequest } from '../request';
+import { signatureSettings, vendorSettings } from '../settings';
 import { defineVendor, type OutboundMessage, type PushAnswer, type PushRequest, type SendOutcome, type Vendor } from '../types';
-import { parseLenientJson } from './lenientJson';
 
 /**
  * HI8D.COM 国际云通讯 HTTP 接口 1.0 (seed 004): `POST /servlet/gateway.php` with
@@ -19,7 +20,7 @@ export const SEND_PATH = '/servlet/gateway.php';
 const CHARSET = 'utf-8';
 
 const settings = vendorSettings.extend({
-  /** Country calling code put before every 11-digit number (mb), and stripped from the numbers the vendor sends back. */
+  /** Country calling code put before every 11-digit number (mb), and stripped from the numbers the vendor sends back (see localMobile). */
   countryCode: z
     .string()
     .regex(/^\d{0,4}$/, 'must be 0 to 4 digits, e.g. "86"')
@@ -28,6 +29,8 @@ const settings = vendorSettings.extend({
   sender: z.string().max(32).default(''),
   /** Numbers per request; the manual documents no limit. */
   maxNumbersPerRequest: z.int().min(1).max(1000).default(100),
+  /** HI8D has no signature parameter: the account's signature goes into the text, before it by default (see signatureSettings). */
+  ...signatureSettings(),
 });
 export type Hi8dSettings = z.infer<typeof settings>;
 
@@ -46,20 +49,6 @@ function sign(password: string): string {
 /** Our 11-digit number as HI8D wants it: with the country code (13800138000 → 8613800138000). */
 export function toVendorNumber(mobile: string, countryCode: string): string {
   return `${countryCode}${mobile}`;
-}
-
-/** A number from an answer or a report back to 11 digits: `+`/`00` and the country code removed (8613800138000 → 13800138000). */
-export function fromVendorNumber(number: string, countryCode: string): string {
-  const n = number.trim().replace(/^(\+|00)/, '');
-  return countryCode && n.startsWith(countryCode) && n.length - countryCode.length >= 11 ? n.slice(countryCode.length) : n;
-}
-
-/** The account's signature, written 【…】 before the text unless the text already carries it (HI8D has no signature parameter). */
-export function withSignature(content: string, signature: string | null): string {
-  const sig = signature?.trim();
-  if (!sig) return content;
-  const bracketed = /^【.*】$/.test(sig) ? sig : `【${sig}】`;
-  return content.includes(bracketed) ? content : bracketed + content;
 }
 
 /**
@@ -125,7 +114,7 @@ export function parseSendAnswer(
     if (guid) byMobile.set(mobile, [...(byMobile.get(mobile) ?? []), guid]);
   };
   if (numbers.length > 0) {
-    for (const [i, n] of numbers.entries()) give(fromVendorNumber(n, countryCode), guids[i] ?? (guids.length === 1 ? guids[0] : undefined));
+    for (const [i, n] of numbers.entries()) give(localMobile(n, countryCode), guids[i] ?? (guids.length === 1 ? guids[0] : undefined));
   } else if (guids.length === messages.length) {
     for (const [i, m] of messages.entries()) give(m.mobile, guids[i]);
   } else if (guids.length === 1) {
@@ -175,7 +164,7 @@ export function parseReportPush(push: Pick<PushRequest, 'body' | 'query'>, optio
     const guids = list(fields.guid);
     const status = text(fields.status);
     if (guids.length === 0 || !/^-?\d+$/.test(status)) continue;
-    const numbers = list(fields.mb).map((n) => fromVendorNumber(n, options.countryCode));
+    const numbers = list(fields.mb).map((n) => localMobile(n, options.countryCode));
     const { status: outcome, code } = reportStatus(status);
     const count = Math.max(guids.length, numbers.length);
     for (let i = 0; i < count; i++) {
@@ -216,27 +205,8 @@ class Hi8dVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    if (batch.length === 0) return [];
-    const groups = groupForRequests(batch, this.s.maxNumbersPerRequest);
-    const results = await mapLimit(groups, this.s.concurrency, (group) =>
-      this.sendGroup(group).then(
-        (outcomes) => ({ outcomes }),
-        (err: unknown) => ({ err, group }),
-      ),
-    );
-    const failed = results.filter((r) => 'err' in r);
-    // Nothing known of any request: the dispatcher retries the batch; otherwise keep what was accepted.
-    if (failed.length === results.length && 'err' in results[0]!) throw results[0].err;
-    return results.flatMap((r) =>
-      'outcomes' in r
-        ? r.outcomes
-        : r.group.map((m) => ({
-            id: m.id,
-            ok: false as const,
-            retryable: true,
-            error: `${this.name}: ${(r.err as Error)?.message ?? r.err}`,
-          })),
-    );
+    const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
+    return sendInRequests(this.name, batch, limits, (group) => this.sendGroup(group));
   }
 
   private async sendGroup(group: OutboundMessage[]): Promise<SendOutcome[]> {
@@ -247,7 +217,7 @@ class Hi8dVendor implements Vendor {
     ];
     if (this.s.sender) form.push(['sender', this.s.sender]);
     form.push(['mb', group.map((m) => toVendorNumber(m.mobile, this.s.countryCode)).join(',')]);
-    form.push(['content', withSignature(first.content, first.signature)]);
+    form.push(['content', withSignature(first.content, first.signature, this.s.signaturePlacement)]);
     const res = await vendorRequest({ method: 'POST', url: this.url, form, charset: CHARSET, timeoutMs: this.s.timeoutMs });
     if (res.status < 200 || res.status >= 300) {
       return group.map((m) => ({ id: m.id, ok: false, retryable: true, error: `${this.name}: HTTP ${res.status} ${rawOf(res.text)}` }));

@@ -1,8 +1,9 @@
+import { parseLenientJson } from '../lenientJson';
 import type { SendAnswerSpec } from './schema';
 
 /**
- * Reading a vendor's answer: JSON (leniently: several vendors' "JSON" has bare keys or curly
- * quotes), a small JSON path, values picked by path and/or regex, and success checks.
+ * Reading a vendor's answer: JSON (leniently, see parseLenientJson: several vendors' "JSON" has bare
+ * keys or curly quotes), a small JSON path, values picked by path and/or regex, and success checks.
  */
 
 /** A vendor's answer: its text, and its JSON when the answer is read as JSON. */
@@ -25,78 +26,6 @@ export interface Check {
   regex?: string;
   in?: string[];
   notIn?: string[];
-}
-
-/**
- * JSON, or what vendors write for it: `{status:1,msg:\u7528…,"guid":"1"}` (bare keys and bare
- * text values, as seed 004's manual writes them), “curly” or 'single' quotes, a trailing comma.
- * Throws when it is not even that.
- */
-export function parseJsonLenient(text: string): unknown {
-  const t = text.trim().replace(/^\uFEFF/, '');
-  try {
-    return JSON.parse(t);
-  } catch {
-    try {
-      return JSON.parse(repairJson(t));
-    } catch {
-      throw new Error(`not JSON: ${t.slice(0, 200)}`);
-    }
-  }
-}
-
-const OPEN_QUOTES = '"\u201c\u201d\u201e\'';
-
-/** Rewrites near-JSON as JSON, token by token, so that text inside strings is never touched. */
-export function repairJson(t: string): string {
-  let out = '';
-  let afterColon = false;
-  for (let i = 0; i < t.length; ) {
-    const c = t[i]!;
-    if (OPEN_QUOTES.includes(c)) {
-      const closers = c === "'" ? "'" : '"\u201c\u201d\u201e';
-      let j = i + 1;
-      let body = '';
-      while (j < t.length && !closers.includes(t[j]!)) {
-        if (t[j] === '\\' && j + 1 < t.length) {
-          body += t[j]! + t[j + 1]!;
-          j += 2;
-        } else {
-          body += t[j] === '"' ? '\\"' : t[j]!;
-          j++;
-        }
-      }
-      out += `"${body}"`;
-      i = j + 1;
-      afterColon = false;
-    } else if (c === ',') {
-      // A trailing comma before } or ] is dropped.
-      if (!/^\s*[}\]]/.test(t.slice(i + 1))) out += c;
-      i++;
-      afterColon = false;
-    } else if (/\s/.test(c)) {
-      out += c;
-      i++;
-    } else if ('{}[]'.includes(c)) {
-      out += c;
-      i++;
-      afterColon = false;
-    } else if (c === ':') {
-      out += c;
-      i++;
-      afterColon = true;
-    } else {
-      // A bare word: a key (up to ":") or a value (up to "," "}" "]"), quoted unless it is a JSON literal.
-      const stop = afterColon ? /[,}\]]/ : /[:,}\]]/;
-      let j = i;
-      while (j < t.length && !stop.test(t[j]!)) j++;
-      const word = t.slice(i, j).trim();
-      out += /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/.test(word) ? word : `"${word.replace(/(?<!\\)"/g, '\\"')}"`;
-      i = j;
-      afterColon = false;
-    }
-  }
-  return out;
 }
 
 export type PathSegment = string | number | '*';
@@ -214,7 +143,7 @@ export function checkAnswer(answer: Answer, check: Check): boolean {
 export function readAnswer(text: string, format: 'text' | 'json'): Answer {
   if (format === 'text') return { text };
   try {
-    return { text, json: parseJsonLenient(text) };
+    return { text, json: parseLenientJson(text) };
   } catch {
     return { text };
   }

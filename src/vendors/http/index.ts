@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
 import type { DeliveryReport } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { decodeForm, groupForRequests, mapLimit, type VendorRequest, vendorRequest } from '../request';
+import { localMobile } from '../common';
+import { pushForm, sendInRequests, type VendorRequest, vendorRequest } from '../request';
 import type { Charset } from '../settings';
 import {
   defineVendor,
   type OutboundMessage,
   type PushHandler,
-  type PushRequest,
   type SendOutcome,
   type Vendor,
   type VendorBalance,
@@ -17,16 +17,7 @@ import {
   type VendorPoll,
 } from '../types';
 import { type Answer, checkAnswer, jsonPathGet, pickOne, readAnswer, readSendAnswer, scalarText } from './answer';
-import {
-  formRecord,
-  jsonRecords,
-  normalizeMobile,
-  parseTextRecords,
-  type RawRecord,
-  type RecordOptions,
-  recordToReply,
-  recordToReports,
-} from './records';
+import { formRecord, jsonRecords, parseTextRecords, type RawRecord, type RecordOptions, recordToReply, recordToReports } from './records';
 import { type HttpSettings, httpSettings, type PollSpec, type PushSpec, type RequestSpec } from './schema';
 import { offsetMinutes, parseTemplate, type RenderContext, render, type Template, timeValues } from './template';
 
@@ -139,26 +130,6 @@ export function buildRequest(req: CompiledRequest, values: Values, eachMobile: s
   };
 }
 
-/**
- * vendorRequest, or where the vendor wants headers of its own (an API key) the same call with
- * them: the framework's vendorRequest takes no headers.
- */
-/** A network failure as a row's error: `fetch failed` says little, its cause says what. */
-function networkError(err: Error): string {
-  if (err.name === 'TimeoutError') return `no answer in time (${err.message})`;
-  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-  return cause ? `${err.message}: ${cause.code ?? cause.message}` : err.message;
-}
-
-/** A push's parameters: the query and a form body, percent-decoded in the vendor's charset. */
-function pushParams(push: PushRequest, charset: Charset): URLSearchParams {
-  const params = decodeForm(push.query, charset);
-  if (push.body.length > 0 && !/json|xml/i.test(push.contentType)) {
-    for (const [k, v] of decodeForm(push.body, charset)) params.append(k, v);
-  }
-  return params;
-}
-
 class HttpVendor implements Vendor {
   readonly name: string;
   readonly push?: Vendor['push'];
@@ -209,22 +180,8 @@ class HttpVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    if (batch.length === 0) return [];
-    const groups = groupForRequests(batch, this.settings.send.maxNumbers);
-    const results = await mapLimit(groups, this.settings.concurrency, async (group) => {
-      try {
-        return { outcomes: await this.sendGroup(group) };
-      } catch (err) {
-        return { error: err as Error, group };
-      }
-    });
-    // Nothing known of any request: the dispatcher retries the whole batch.
-    if (results.every((r) => r.error)) throw results[0]!.error;
-    return results.flatMap(
-      (r) =>
-        r.outcomes ??
-        r.group!.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: true, error: `${this.name}: ${networkError(r.error!)}` })),
-    );
+    const limits = { maxNumbers: this.settings.send.maxNumbers, concurrency: this.settings.concurrency };
+    return sendInRequests(this.name, batch, limits, (group) => this.sendGroup(group));
   }
 
   private async sendGroup(group: OutboundMessage[]): Promise<SendOutcome[]> {
@@ -247,7 +204,7 @@ class HttpVendor implements Vendor {
       res.text,
       group.map((m) => m.mobile),
       this.settings.send.answer,
-      (m) => normalizeMobile(m, this.settings.mobilePrefix),
+      (m) => localMobile(m, this.settings.mobilePrefix),
       () => `gw-${randomUUID()}`,
     );
     if (reading.warning) this.context.log.warn({ vendor: this.name, numbers: group.length }, reading.warning);
@@ -298,7 +255,7 @@ class HttpVendor implements Vendor {
           if (json === undefined || typeof json !== 'object' || json === null) throw new Error('push body is not a JSON object or array');
           if (!Array.isArray(json)) for (const [k, v] of Object.entries(json)) params.set(k, scalarText(v));
         } else {
-          params = pushParams(push, charset);
+          params = pushForm(push, charset);
         }
         if (verify.length > 0) {
           const pushed: Values = {};

@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
+import { localMobile } from '../common';
 import type { Charset } from '../settings';
 import { jsonPathGet, scalarText } from './answer';
 import type { PushSpec, ReportsSpec, TextRecordsSpec } from './schema';
@@ -103,13 +104,6 @@ export function formRecord(params: URLSearchParams, fields: Partial<Record<Recor
   return out;
 }
 
-/** A number as the gateway keeps it (`13800138000`): no `+`, no country prefix (`86`, `+86`). */
-export function normalizeMobile(mobile: string, prefix: string): string {
-  const m = mobile.trim().replace(/^\+/, '');
-  const bare = prefix.replace(/^\+/, '');
-  return bare && m.startsWith(bare) && m.length > 11 ? m.slice(bare.length) : m;
-}
-
 export function mapStatus(code: string, map: Record<string, DeliveryStatus>, fallback: DeliveryStatus): DeliveryStatus {
   return map[code] ?? fallback;
 }
@@ -147,7 +141,7 @@ export function recordToReports(
   const at = timeOf(record, opts);
   const mobiles = (decoded(record, 'mobile', opts) ?? '')
     .split(opts.reader.mobileSeparator)
-    .map((m) => normalizeMobile(m, opts.mobilePrefix))
+    .map((m) => localMobile(m, opts.mobilePrefix))
     .filter(Boolean);
   if (mobiles.length === 0) return [{ vendor: opts.vendor, vendorMsgId: id, status, code, at }];
   return mobiles.map((mobile) => ({ vendor: opts.vendor, vendorMsgId: id, mobile, status, code, at }));
@@ -159,7 +153,7 @@ export function recordToReports(
  */
 export function recordToReply(record: RawRecord, opts: RecordOptions): InboundReply {
   const rawMobile = decoded(record, 'mobile', opts);
-  const mobile = rawMobile === undefined ? '' : normalizeMobile(rawMobile, opts.mobilePrefix);
+  const mobile = rawMobile === undefined ? '' : localMobile(rawMobile, opts.mobilePrefix);
   if (!mobile) throw new Error(`reply without a number: ${JSON.stringify(record)}`);
   const content = decoded(record, 'content', opts) ?? '';
   const ext = decoded(record, 'ext', opts)?.trim().slice(opts.reader.systemExtLength) || null;

@@ -279,7 +279,10 @@ export const httpSettings = vendorSettings
   .extend({
     /** The vendor's charset for parameters and answers. */
     charset: charsetName.default('utf-8'),
-    /** Put before every number sent (`86`, `+86`), and taken off numbers the vendor sends back (with or without the `+`). */
+    /**
+     * Put before every number sent (`86`, `+86`), and taken off a mobile's 11 digits in the numbers the vendor sends
+     * back, written `+86`, `0086` or `86` (see localMobile; when empty, China's 86 is taken off).
+     */
     mobilePrefix: z
       .string()
       .regex(/^\+?\d*$/, 'digits, after an optional +')

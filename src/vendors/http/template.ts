@@ -1,5 +1,6 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
+import { parseVendorTime } from '../common';
 import type { Charset } from '../settings';
 
 /**
@@ -154,8 +155,8 @@ export function formatTime(at: Date, format: string, utcOffsetMin: number): stri
 }
 
 /**
- * Reads a vendor's time in `format` (or, without one, `yyyy-MM-dd HH:mm:ss`, `yyyyMMddHHmmss`,
- * unix seconds or milliseconds, whichever it looks like). Returns null when it cannot be read.
+ * Reads a vendor's time in `format`, or, without one, as unix seconds or milliseconds or any of the
+ * forms every adapter reads (parseVendorTime), whichever it looks like. Returns null when it cannot be read.
  */
 export function parseTime(text: string, format: string | undefined, utcOffsetMin: number): Date | null {
   const t = text.trim();
@@ -165,20 +166,17 @@ export function parseTime(text: string, format: string | undefined, utcOffsetMin
     const n = Number(t);
     return new Date(format === 'unix' || (!format && t.length === 10) ? n * 1000 : n);
   }
-  const formats = format ? [format] : ['yyyy-MM-dd HH:mm:ss', 'yyyy/MM/dd HH:mm:ss', 'yyyyMMddHHmmss', 'yyyy-MM-ddTHH:mm:ss'];
-  for (const f of formats) {
-    const { regex, order } = timePattern(f);
-    const m = regex.exec(t);
-    if (!m) continue;
-    const v: Record<string, number> = {};
-    order.forEach((token, i) => {
-      v[token] = Number(m[i + 1]);
-    });
-    const year = v.yyyy ?? (v.yy !== undefined ? 2000 + v.yy : new Date().getUTCFullYear());
-    const ms = Date.UTC(year, (v.MM ?? 1) - 1, v.dd ?? 1, v.HH ?? 0, v.mm ?? 0, v.ss ?? 0, v.SSS ?? 0) - utcOffsetMin * 60_000;
-    if (!Number.isNaN(ms)) return new Date(ms);
-  }
-  return null;
+  if (!format) return parseVendorTime(t, utcOffsetMin);
+  const { regex, order } = timePattern(format);
+  const m = regex.exec(t);
+  if (!m) return null;
+  const v: Record<string, number> = {};
+  order.forEach((token, i) => {
+    v[token] = Number(m[i + 1]);
+  });
+  const year = v.yyyy ?? (v.yy !== undefined ? 2000 + v.yy : new Date().getUTCFullYear());
+  const ms = Date.UTC(year, (v.MM ?? 1) - 1, v.dd ?? 1, v.HH ?? 0, v.mm ?? 0, v.ss ?? 0, v.SSS ?? 0) - utcOffsetMin * 60_000;
+  return Number.isNaN(ms) ? null : new Date(ms);
 }
 
 /**

@@ -3,8 +3,9 @@ import iconv from 'iconv-lite';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { groupForRequests, mapLimit, type Params, vendorRequest } from '../request';
-import { type Charset, charset, pollSettings, vendorSettings } from '../settings';
+import { localMobile, parseVendorTime, withSignature } from '../common';
+import { type Params, sendInRequests, type VendorResponse, vendorRequest } from '../request';
+import { type Charset, charset, pollSettings, signatureSettings, vendorSettings } from '../settings';
 import {
   defineVendor,
   type OutboundMessage,
@@ -35,11 +36,8 @@ const settings = vendorSettings.extend({
   charset: charset.default('gbk'),
   /** Numbers in one sendSMS request; the seed allows 20,000, a lower value keeps requests small. */
   maxNumbersPerRequest: z.int().min(1).max(MAX_NUMBERS_PER_REQUEST).default(MAX_NUMBERS_PER_REQUEST),
-  /**
-   * The API has no signature parameter: the account's signature goes into the text, as 【签名】
-   * before it (prefix) or after it (suffix), unless the text already carries it; none leaves the text alone.
-   */
-  signaturePosition: z.enum(['prefix', 'suffix', 'none']).default('prefix'),
+  /** The API has no signature parameter: the account's signature goes into the text (see signatureSettings). */
+  ...signatureSettings(),
   /** How often getSmsReport and getRecvSMS are pulled. */
   ...pollSettings,
 });
@@ -55,15 +53,6 @@ function encodePassword(password: string, cs: Charset): string {
 export function servletUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, '');
   return trimmed.endsWith(SERVLET_PATH) ? trimmed : `${trimmed}${SERVLET_PATH}`;
-}
-
-/** The text as sent: the account's signature in 【】 added where configured, unless the text already has it. */
-export function contentWithSignature(content: string, signature: string | null, position: JzyyunSettings['signaturePosition']): string {
-  const sig = signature?.trim();
-  if (!sig || position === 'none') return content;
-  const bracketed = /^【.*】$/.test(sig) ? sig : `【${sig}】`;
-  if (content.includes(bracketed)) return content;
-  return position === 'prefix' ? `${bracketed}${content}` : `${content}${bracketed}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,21 +103,6 @@ export function mapReportStatus(status: string): DeliveryStatus {
   }
 }
 
-/** A number as the vendor wrote it, back to the 11 digits of `send.infoto`. */
-export function normalizeNumber(mobile: string): string {
-  const n = mobile.trim().replace(/^\+/, '');
-  return /^(?:0086|86)1\d{10}$/.test(n) ? n.slice(n.length - 11) : n;
-}
-
-/** `2012-08-16 01:05:39.0` (java.sql.Timestamp, local time); null when it is not one. */
-export function parseVendorTime(text: string): Date | null {
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/.exec(text.trim());
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s = '0', frac = '0'] = m;
-  const date = new Date(+y!, +mo! - 1, +d!, +h!, +mi!, +s, +frac.padEnd(3, '0'));
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function unescapeXml(text: string): string {
@@ -173,7 +147,7 @@ export function parseReports(text: string, vendor: string, now = new Date()): De
     if (!vendorMsgId || !mobile) continue;
     const code = field(block, 'status') ?? '';
     // <sendtime> is when the message was sent; the report's time is when it reached us.
-    reports.push({ vendor, vendorMsgId, mobile: normalizeNumber(mobile), status: mapReportStatus(code), code, at: now });
+    reports.push({ vendor, vendorMsgId, mobile: localMobile(mobile), status: mapReportStatus(code), code, at: now });
   }
   return reports;
 }
@@ -188,10 +162,11 @@ export function parseReplies(text: string, vendor: string, cs: Charset = 'gbk', 
     const sendtime = field(block, 'sendtime') ?? '';
     replies.push({
       vendor,
-      mobile: normalizeNumber(mobile),
+      mobile: localMobile(mobile),
       content: iconv.decode(Buffer.from(encoded, 'base64'), cs),
       // <receiver> names our account at the vendor, not the caller's, so the account is found by the number.
       extNo: null,
+      // java.sql.Timestamp's `2012-08-16 01:05:39.0`, China time.
       at: parseVendorTime(sendtime) ?? now,
       vendorKey: `${mobile}|${sendtime}|${encoded}`,
     });
@@ -218,34 +193,6 @@ export function parseBalance(text: string): Record<0 | 1 | 2, number> {
 
 // ---------------------------------------------------------------------------------------------
 // The adapter
-
-/**
- * Splits a batch into requests: long and normal messages apart (isLongSms is per request), then by
- * text/extension/signature up to the limit, and never the same number twice in one request (one
- * batch id per request, so two rows to one number could not be told apart by their reports).
- */
-export function splitRequests(batch: OutboundMessage[], max: number): OutboundMessage[][] {
-  const requests: OutboundMessage[][] = [];
-  for (const isLong of [false, true]) {
-    for (const group of groupForRequests(
-      batch.filter((m) => m.isLong === isLong),
-      max,
-    )) {
-      const chunks: { numbers: Set<string>; messages: OutboundMessage[] }[] = [];
-      for (const message of group) {
-        let chunk = chunks.find((c) => !c.numbers.has(message.mobile));
-        if (!chunk) {
-          chunk = { numbers: new Set(), messages: [] };
-          chunks.push(chunk);
-        }
-        chunk.numbers.add(message.mobile);
-        chunk.messages.push(message);
-      }
-      requests.push(...chunks.map((c) => c.messages));
-    }
-  }
-  return requests;
-}
 
 class JzyyunVendor implements Vendor {
   readonly name: string;
@@ -274,41 +221,34 @@ class JzyyunVendor implements Vendor {
   }
 
   /** One POST to the servlet, parameters as a form body in the vendor's charset (the seed's Java sample). */
-  private async call(form: Params): Promise<string> {
-    const res = await vendorRequest({
+  private post(form: Params): Promise<VendorResponse> {
+    return vendorRequest({
       method: 'POST',
       url: this.url,
       form,
       charset: this.settings.charset,
       timeoutMs: this.settings.timeoutMs,
     });
-    if (res.status !== 200) throw new HttpStatusError(`HTTP ${res.status} ${res.text.trim().slice(0, 200)}`.trim());
+  }
+
+  /** A poll or balance call: the answer's text, or an error on an HTTP error status. */
+  private async call(form: Params): Promise<string> {
+    const res = await this.post(form);
+    if (res.status !== 200) throw new Error(httpStatus(res));
     return res.text;
   }
 
+  /** One request per text, extension, signature and isLongSms (see groupForRequests), never a number twice: one batch id per request. */
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const requests = splitRequests(batch, this.settings.maxNumbersPerRequest);
-    const results = await mapLimit(requests, this.settings.concurrency, async (messages) => {
-      try {
-        return { messages, outcomes: await this.sendRequest(messages) };
-      } catch (err) {
-        return { messages, error: err as Error };
-      }
-    });
-    const thrown = results.filter((r) => r.error && !(r.error instanceof HttpStatusError));
-    // Nothing is known of any request (network down, timeouts): the dispatcher retries them all.
-    if (thrown.length === results.length && thrown[0]) throw thrown[0].error;
-    return results.flatMap(
-      ({ messages, outcomes, error }) =>
-        outcomes ?? messages.map((m) => ({ id: m.id, ok: false as const, retryable: true, error: `${this.name}: ${error?.message}` })),
-    );
+    const { maxNumbersPerRequest: maxNumbers, concurrency } = this.settings;
+    return sendInRequests(this.name, batch, { maxNumbers, concurrency }, (messages) => this.sendRequest(messages));
   }
 
   private async sendRequest(messages: OutboundMessage[]): Promise<SendOutcome[]> {
     const first = messages[0]!;
     const [method, username, password] = this.credentials(METHODS.send);
     // In the order of the seed's example URL.
-    const text = await this.call([
+    const res = await this.post([
       method,
       ['isLongSms', first.isLong ? '1' : '0'],
       username,
@@ -316,9 +256,10 @@ class JzyyunVendor implements Vendor {
       ['smstype', String(this.settings.smstype)],
       ['extenno', first.extNo ?? ''],
       ['mobile', messages.map((m) => m.mobile).join(',')],
-      ['content', contentWithSignature(first.content, first.signature, this.settings.signaturePosition)],
+      ['content', withSignature(first.content, first.signature, this.settings.signaturePlacement)],
     ]);
-    const answer = parseSendAnswer(text);
+    // An HTTP error status: the vendor answered, so this request's rows are retryable while the others' outcomes stand.
+    const answer: SendAnswer = res.status === 200 ? parseSendAnswer(res.text) : { ok: false, retryable: true, reason: httpStatus(res) };
     return messages.map((m) =>
       answer.ok
         ? { id: m.id, ok: true, vendorMsgId: answer.batchId }
@@ -342,8 +283,9 @@ class JzyyunVendor implements Vendor {
   }
 }
 
-/** An HTTP error status: the vendor answered, so this request's rows are retryable while the others' outcomes stand. */
-class HttpStatusError extends Error {}
+function httpStatus(res: VendorResponse): string {
+  return `HTTP ${res.status} ${res.text.trim().slice(0, 200)}`.trim();
+}
 
 export const jzyyun = defineVendor({
   type: 'jzyyun',

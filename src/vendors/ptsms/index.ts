@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { decodeForm, groupForRequests, mapLimit, type Params, vendorRequest } from '../request';
+import { localMobile, parseVendorTime } from '../common';
+import { type Params, pushForm, sendInRequests, vendorRequest } from '../request';
 import { type Charset, vendorSettings } from '../settings';
 import {
   defineVendor,
@@ -151,35 +152,13 @@ export function deliveryStatus(state: string): DeliveryStatus {
   }
 }
 
-/** The vendor sends domestic 11-digit numbers; a country code it might add is taken off again. */
-export function normalizeMobile(raw: string): string {
-  const digits = raw.trim().replace(/^\+/, '');
-  const m = /^(?:0086|86)(1\d{10})$/.exec(digits);
-  return m ? m[1]! : digits;
-}
-
-/** `2013-08-20 20:11:34` in the vendor's (Beijing) time; null when absent or unreadable. */
-export function parseVendorTime(text: string | null | undefined): Date | null {
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})$/.exec((text ?? '').trim());
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
-  const at = new Date(Date.UTC(y, mo - 1, d, h - 8, mi, s));
-  return Number.isNaN(at.getTime()) ? null : at;
-}
-
 /**
- * A push's fields: the query (the seed's examples are URLs) and the form body (it says POST),
- * the body's winning where both have a key. UTF-8 unless the push declares another charset.
+ * A push's fields: the query (the seed's examples are URLs) and the form body (it says POST), see pushForm. UTF-8
+ * unless the push declares another charset; a JSON or XML body is refused (the seed documents forms only).
  */
 export function pushFields(push: Pick<PushRequest, 'query' | 'body' | 'contentType'>): URLSearchParams {
-  const declared = /charset=([\w-]+)/i.exec(push.contentType)?.[1]?.toLowerCase();
-  const charset: Charset = declared === 'gbk' || declared === 'gb2312' || declared === 'gb18030' ? declared : CHARSET;
-  const fields = decodeForm(push.query, charset);
-  if (push.body.length > 0) {
-    if (/json|xml/i.test(push.contentType)) throw new Error(`unexpected ${push.contentType} body`);
-    for (const [k, v] of decodeForm(push.body, charset)) fields.set(k, v);
-  }
-  return fields;
+  if (push.body.length > 0 && /json|xml/i.test(push.contentType)) throw new Error(`unexpected ${push.contentType} body`);
+  return pushForm(push, CHARSET);
 }
 
 function sameText(a: string, b: string): boolean {
@@ -219,9 +198,10 @@ export function parseReportPush(fields: URLSearchParams, vendor: string, checks:
     .map((m) => m.trim())
     .filter(Boolean);
   if (!sendId || !state || mobiles.length === 0) throw new Error('report push without sendid, mobile or state');
+  // `2013-08-20 20:11:34`, Beijing time.
   const at = parseVendorTime(fields.get('time')) ?? now;
   const status = deliveryStatus(state);
-  return mobiles.map((mobile) => ({ vendor, vendorMsgId: sendId, mobile: normalizeMobile(mobile), status, code: state, at }));
+  return mobiles.map((mobile) => ({ vendor, vendorMsgId: sendId, mobile: localMobile(mobile), status, code: state, at }));
 }
 
 export interface ReplyChecks {
@@ -259,7 +239,7 @@ function parseReplyItem(item: string, vendor: string, systemExtLength: number, n
   const ext = withExt ? parts[parts.length - 1]!.trim() : '';
   const time = parts[parts.length - (withExt ? 2 : 1)]!;
   const content = parts.slice(1, parts.length - (withExt ? 2 : 1)).join(FIELD_SEPARATOR);
-  const mobile = normalizeMobile(parts[0]!);
+  const mobile = localMobile(parts[0]!);
   if (!/^\d{5,20}$/.test(mobile)) throw new Error(`reply "${item.slice(0, 100)}" has no number`);
   const own = ext.slice(systemExtLength);
   return { vendor, mobile, content, extNo: own || null, at: parseVendorTime(time) ?? now, vendorKey: item };
@@ -286,41 +266,21 @@ class PtsmsVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const outcomes: SendOutcome[] = [];
-    const sendable: OutboundMessage[] = [];
-    for (const message of batch) {
-      const chars = [...message.content].length;
-      if (chars === 0 || chars > MAX_CONTENT_CHARS) {
-        outcomes.push({
-          id: message.id,
-          ok: false,
-          retryable: false,
-          error: `${this.name}: content of ${chars} characters, the vendor takes 1 to 500`,
-        });
-      } else sendable.push(message);
-    }
-    const groups = groupForRequests(sendable, this.settings.maxNumbersPerRequest);
-    const results = await mapLimit(groups, this.settings.concurrency, (group) =>
-      this.sendGroup(group).then(
-        (list) => ({ list, err: null }),
-        (err: unknown) => ({ list: null, err }),
-      ),
-    );
-    // Nothing at all is known: let the dispatcher treat the whole batch as retryable.
-    if (outcomes.length === 0 && results.length > 0 && results.every((r) => r.err !== null)) throw results[0]!.err;
-    results.forEach((result, i) => {
-      if (result.list) outcomes.push(...result.list);
-      else {
-        const error = `${this.name}: ${String((result.err as Error)?.message ?? result.err)}`;
-        for (const message of groups[i]!) outcomes.push({ id: message.id, ok: false, retryable: true, error });
-      }
-    });
-    return outcomes;
+    const { maxNumbersPerRequest: maxNumbers, concurrency } = this.settings;
+    return sendInRequests(this.name, batch, { maxNumbers, concurrency }, (group) => this.sendGroup(group));
   }
 
-  /** One request for messages sharing text, signature and extension; throws on a network error or timeout. */
+  /**
+   * One request for messages sharing text, signature and extension; throws on a network error or timeout. A text the
+   * vendor does not take (1.6: 1 to 500 characters) is refused without a request.
+   */
   private async sendGroup(group: OutboundMessage[]): Promise<SendOutcome[]> {
     const first = group[0]!;
+    const chars = [...first.content].length;
+    if (chars === 0 || chars > MAX_CONTENT_CHARS) {
+      const error = `${this.name}: content of ${chars} characters, the vendor takes 1 to ${MAX_CONTENT_CHARS}`;
+      return group.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: false, error }));
+    }
     const form: [string, string][] = [
       ['name', this.settings.username],
       ['pwd', this.settings.password],

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { groupForRequests, mapLimit, type Params, vendorRequest } from '../request';
-import { charset, pollSettings, vendorSettings } from '../settings';
+import { localMobile, withSignature } from '../common';
+import { type Params, sendInRequests, vendorRequest } from '../request';
+import { charset, pollSettings, signatureSettings, vendorSettings } from '../settings';
 import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorBalance, type VendorNews } from '../types';
 
 /**
@@ -32,11 +33,8 @@ const settings = vendorSettings.extend({
   charset: charset.default('gbk'),
   /** The seed shows GET URLs; ASP's Request() reads a POSTed form just the same. */
   method: z.enum(['GET', 'POST']).default('GET'),
-  /**
-   * The vendor has no signature parameter: the account's signature is written into the text,
-   * as 【signature】 before it (prefix) or after it (suffix), unless the text already carries it; none leaves the text alone.
-   */
-  signaturePlacement: z.enum(['prefix', 'suffix', 'none']).default('prefix'),
+  /** The vendor has no signature parameter: the account's signature is written into the text (see signatureSettings). */
+  ...signatureSettings(),
   /** How often reports and replies are pulled. */
   ...pollSettings,
 });
@@ -62,22 +60,6 @@ const BALANCE_ERRORS: Record<string, string> = { '-1': 'account does not exist',
 
 /** The vendor's text without the BOM or line ends an ASP page may add around it. */
 const clean = (text: string): string => text.replace(/^\uFEFF/, '').replace(/^[\r\n]+|[\r\n]+$/g, '');
-
-/** A number as `send.infoto` holds it: 11 digits, without the +86 / 0086 / 86 a vendor may add. */
-export function localNumber(raw: string): string {
-  const n = raw.trim().replace(/^\+/, '');
-  const m = /^(?:0086|86)(1\d{10})$/.exec(n);
-  return m ? m[1]! : n;
-}
-
-/** The text as sent: the account's signature written in where the vendor has no parameter for it. */
-export function withSignature(content: string, signature: string | null, placement: Sms112088Settings['signaturePlacement']): string {
-  const sig = signature?.trim();
-  if (!sig || placement === 'none') return content;
-  const bracketed = /^【.*】$/.test(sig) ? sig : `【${sig}】`;
-  if (content.includes(bracketed)) return content;
-  return placement === 'prefix' ? bracketed + content : content + bracketed;
-}
 
 /**
  * One send answer → one outcome per message, in the order the numbers were sent.
@@ -136,7 +118,7 @@ export function parseReports(vendor: string, text: string, at = new Date()): Del
   return pullItems(`${vendor} reports`, text).flatMap((item): DeliveryReport[] => {
     const [id, mobile, code] = item.split(';').map((s) => s.trim());
     if (!id || !mobile || code === undefined) return [];
-    return [{ vendor, vendorMsgId: id, mobile: localNumber(mobile), status: reportStatus(code), code, at }];
+    return [{ vendor, vendorMsgId: id, mobile: localMobile(mobile), status: reportStatus(code), code, at }];
   });
 }
 
@@ -156,7 +138,7 @@ export function parseReplies(vendor: string, text: string, at = new Date()): Inb
   return items.flatMap((item): InboundReply[] => {
     const m = REPLY_ITEM.exec(item);
     if (!m) return [];
-    return [{ vendor, mobile: localNumber(m[2]!), content: m[3]!, at, vendorKey: m[1]! }];
+    return [{ vendor, mobile: localMobile(m[2]!), content: m[3]!, at, vendorKey: m[1]! }];
   });
 }
 
@@ -199,31 +181,15 @@ class Sms112088Vendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const groups = groupForRequests(batch, MAX_NUMBERS_PER_REQUEST);
-    const settled = await mapLimit(groups, this.options.concurrency, async (group) => {
+    const limits = { maxNumbers: MAX_NUMBERS_PER_REQUEST, concurrency: this.options.concurrency };
+    return sendInRequests(this.name, batch, limits, async (group) => {
       const first = group[0]!;
-      try {
-        const res = await this.call(PATHS.send, [
-          ['send_phone', group.map((m) => m.mobile).join(',')],
-          ['send_content', withSignature(first.content, first.signature, this.options.signaturePlacement)],
-        ]);
-        return parseSendAnswer(this.name, group, res.status, res.text);
-      } catch (err) {
-        return { group, err };
-      }
+      const res = await this.call(PATHS.send, [
+        ['send_phone', group.map((m) => m.mobile).join(',')],
+        ['send_content', withSignature(first.content, first.signature, this.options.signaturePlacement)],
+      ]);
+      return parseSendAnswer(this.name, group, res.status, res.text);
     });
-    // Nothing known of any request: let the dispatcher retry the batch as a whole.
-    if (settled.every((s) => !Array.isArray(s))) throw (settled[0] as { err: unknown }).err;
-    return settled.flatMap((s) =>
-      Array.isArray(s)
-        ? s
-        : s.group.map((m) => ({
-            id: m.id,
-            ok: false as const,
-            retryable: true,
-            error: `${this.name}: ${String((s.err as Error)?.message ?? s.err)}`,
-          })),
-    );
   }
 
   /** One poll: a page, and more pages while they come full; a later page's failure keeps what the earlier ones handed out. */

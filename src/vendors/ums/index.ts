@@ -4,8 +4,9 @@ import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
 import { parseXml, type XmlElement } from '../../soap/xml';
-import { type Charset, charset, pollSettings, vendorSettings } from '../settings';
-import { decodeForm, groupForRequests, mapLimit, vendorRequest } from '../request';
+import { localMobile, parseVendorTime, withSignature } from '../common';
+import { decodeForm, sendInRequests, vendorRequest } from '../request';
+import { type Charset, charset, pollSettings, signatureSettings, vendorSettings } from '../settings';
 import {
   defineVendor,
   type OutboundMessage,
@@ -43,8 +44,8 @@ export const settings = vendorSettings.extend({
   charset: charset.default('gb2312'),
   /** Numbers a Send.do request carries (UserNumber, comma-separated). */
   maxNumbersPerRequest: z.int().min(1).max(MAX_NUMBERS_PER_REQUEST).default(MAX_NUMBERS_PER_REQUEST),
-  /** UMS has no signature parameter: the account's signature goes into MessageContent as 【…】, before or after the text, or not at all. */
-  signaturePosition: z.enum(['prefix', 'suffix', 'none']).default('prefix'),
+  /** UMS has no signature parameter: the account's signature goes into MessageContent (see signatureSettings). */
+  ...signatureSettings(),
   /** Our 接入号 at the vendor: stripped from a reply's callmdn to leave the extension number (empty: callmdn is taken as the extension). */
   accessNumber: z.string().regex(/^\d*$/, 'must be digits').default(''),
   /** Where receipts come from: the vendor's FTP server, or nowhere (rows then time out as unknown). */
@@ -117,13 +118,6 @@ export function parseAnswer(body: Buffer | string, cs: Charset = 'gb2312'): Map<
   return out;
 }
 
-/** 11-digit mobile from what the vendor writes: +86 / 86 / 0086 prefixes removed. */
-export function normalizeMobile(raw: string): string {
-  const digits = raw.trim().replace(/^\+/, '');
-  const m = /^(?:0086|86)(1\d{10})$/.exec(digits);
-  return m ? m[1]! : digits;
-}
-
 /**
  * One Send.do answer → one outcome per message of the request. `result=0` accepts the request
  * under our SerialNumber, except the numbers in faillist (refused for good: invalid numbers).
@@ -148,7 +142,7 @@ export function sendOutcomes(
     (answer.get('faillist') ?? '')
       .split(/[,;，\s]+/)
       .filter(Boolean)
-      .map(normalizeMobile),
+      .map((n) => localMobile(n)),
   );
   const { kind, meaning } = classifyResult(result);
   const said = `${vendor}: ${result}|${description}`;
@@ -199,14 +193,6 @@ export function receiptStatus(result: string, desc: string): DeliveryStatus {
   return 'undelivered';
 }
 
-/** `yyyy-MM-dd HH:mm:ss` or `yyyyMMddHHmmss`, China time; anything else is `fallback`. */
-export function parseChinaTime(text: string | undefined, fallback: Date): Date {
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec((text ?? '').trim());
-  if (!m) return fallback;
-  const at = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-  return Number.isNaN(at.getTime()) ? fallback : at;
-}
-
 /**
  * A receipt file's lines → reports. `ID` carries the SerialNumber we sent (the only id Send.do
  * lets us know), `MDN` the handset, which narrows the match to one row of the request.
@@ -220,14 +206,15 @@ export function parseReceipts(vendor: string, text: string, now = new Date()): D
     if (!id) continue;
     const result = r.get('RESULT') ?? '';
     const desc = r.get('DESC') ?? '';
-    const mdn = normalizeMobile(r.get('MDN') ?? '');
+    const mdn = localMobile(r.get('MDN') ?? '');
     reports.push({
       vendor,
       vendorMsgId: id,
       mobile: mdn || undefined,
       status: receiptStatus(result, desc),
       code: desc || result || 'UNKNOWN',
-      at: parseChinaTime(r.get('ARRIVE_TIME'), now),
+      // `yyyy-MM-dd HH:mm:ss` or `yyyyMMddHHmmss`, China time.
+      at: parseVendorTime(r.get('ARRIVE_TIME')) ?? now,
     });
   }
   return reports;
@@ -270,10 +257,10 @@ export function parseReplyPacket(
       const ext = options.accessNumber && callmdn.startsWith(options.accessNumber) ? callmdn.slice(options.accessNumber.length) : callmdn;
       return {
         vendor,
-        mobile: normalizeMobile(mdn),
+        mobile: localMobile(mdn),
         content: msg.text,
         extNo: ext || null,
-        at: parseChinaTime(replytime, now),
+        at: parseVendorTime(replytime) ?? now,
         // The push carries no id of its own: the fields as sent tell a repeated push from a new reply.
         vendorKey: JSON.stringify([mdn, callmdn, replytime, msg.text]),
       };
@@ -283,15 +270,6 @@ export function parseReplyPacket(
 /** `<returncode>0</returncode>` for a packet taken; non-zero (1) for one refused or not stored, so the vendor sends it again. */
 export function replyAnswer(applied: boolean): PushAnswer {
   return { contentType: 'text/xml', body: `<returncode>${applied ? 0 : 1}</returncode>` };
-}
-
-/** MessageContent: the account's signature as 【…】 where configured, unless the text already carries it. */
-export function messageContent(content: string, signature: string | null, position: UmsSettings['signaturePosition']): string {
-  const sig = signature?.trim();
-  if (!sig || position === 'none') return content;
-  const bracketed = /^【.*】$/.test(sig) ? sig : `【${sig}】`;
-  if (content.includes(bracketed)) return content;
-  return position === 'prefix' ? bracketed + content : content + bracketed;
 }
 
 let serialCounter = 0;
@@ -367,39 +345,27 @@ class UmsVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const groups = groupForRequests(batch, this.options.maxNumbersPerRequest);
-    const perGroup = await mapLimit(groups, this.options.concurrency, async (group) => {
+    const limits = { maxNumbers: this.options.maxNumbersPerRequest, concurrency: this.options.concurrency };
+    return sendInRequests(this.name, batch, limits, async (group) => {
       const first = group[0]!;
       const serial = newSerialNumber();
-      try {
-        const res = await vendorRequest({
-          method: 'POST',
-          url: endpoint(this.options.url, SEND_PATH),
-          form: [
-            ...this.auth(),
-            ['MessageContent', messageContent(first.content, first.signature, this.options.signaturePosition)],
-            ['UserNumber', group.map((m) => m.mobile).join(',')],
-            ['SerialNumber', serial],
-            ['ScheduleTime', ''],
-            ['ExtendAccessNum', first.extNo ?? ''],
-            ['f', String(this.options.f)],
-          ],
-          charset: this.options.charset,
-          timeoutMs: this.options.timeoutMs,
-        });
-        return sendOutcomes(this.name, group, serial, res.status, res.body, this.options.charset);
-      } catch (err) {
-        // Nothing is known of this request; the batch's other requests keep their outcomes.
-        return { thrown: err as Error, group };
-      }
+      const res = await vendorRequest({
+        method: 'POST',
+        url: endpoint(this.options.url, SEND_PATH),
+        form: [
+          ...this.auth(),
+          ['MessageContent', withSignature(first.content, first.signature, this.options.signaturePlacement)],
+          ['UserNumber', group.map((m) => m.mobile).join(',')],
+          ['SerialNumber', serial],
+          ['ScheduleTime', ''],
+          ['ExtendAccessNum', first.extNo ?? ''],
+          ['f', String(this.options.f)],
+        ],
+        charset: this.options.charset,
+        timeoutMs: this.options.timeoutMs,
+      });
+      return sendOutcomes(this.name, group, serial, res.status, res.body, this.options.charset);
     });
-    const thrown = perGroup.filter((r): r is { thrown: Error; group: OutboundMessage[] } => !Array.isArray(r));
-    if (thrown.length === perGroup.length) throw thrown[0]!.thrown;
-    return perGroup.flatMap((r) =>
-      Array.isArray(r)
-        ? r
-        : r.group.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: true, error: `${this.name}: ${r.thrown.message}` })),
-    );
   }
 
   async balance(): Promise<VendorBalance> {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import iconv from 'iconv-lite';
-import { type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
+import { chinaTime, type FakeServer, formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '../support';
 
 /**
  * A fake of "XXX短信二次开发接口说明(HTTP接口)" (seed 000, the `.asp` family), written from the seed:
@@ -46,51 +46,22 @@ export interface FakeCall {
 }
 
 /** GBK percent-decoding, as ASP's Request collection on a CP936 server does. */
-function decodeComponent(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '+') bytes.push(0x20);
-    else if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...iconv.encode(c, 'gbk'));
-  }
-  return iconv.decode(Buffer.from(bytes), 'gbk');
-}
-
-/** The bytes a percent-encoded value stands for. */
-export function percentBytes(raw: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === '%' && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (raw[i] === '+') bytes.push(0x20);
-    else bytes.push(raw.charCodeAt(i));
-  }
-  return Buffer.from(bytes);
-}
+const decodeComponent = (text: string): string => iconv.decode(percentBytes(text), 'gbk');
 
 function readPairs(text: string, raw: Map<string, string>, params: Map<string, string>): void {
-  for (const pair of text.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq))
-      .trim()
-      .toLowerCase();
-    const value = eq < 0 ? '' : pair.slice(eq + 1);
+  for (const [encodedName, value] of formPairs(text)) {
+    const name = decodeComponent(encodedName).trim().toLowerCase();
     if (raw.has(name)) continue; // ASP's Request("x") gives the query's value before the form's
     raw.set(name, value);
     params.set(name, decodeComponent(value));
   }
 }
 
-/** China time as ASP's Now writes it on a Chinese Windows: 2024-5-6 10:20:30. */
+/** China time as ASP's Now writes it on a Chinese Windows: 2024-5-6 8:20:30 (no leading zero in month, day and hour). */
 function chinaNow(): string {
-  const t = new Date(Date.now() + 8 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}-${t.getUTCMonth() + 1}-${t.getUTCDate()} ${t.getUTCHours()}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
+  return chinaTime()
+    .replace(/-0(?=\d)/g, '-')
+    .replace(/ 0(?=\d:)/, ' ');
 }
 
 export interface AspSmsFake {

@@ -12,7 +12,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import iconv from 'iconv-lite';
-import { type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
+import { chinaTime, type FakeServer, formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '../support';
 
 export const FAKE_LOGIN = { userid: '1001', account: 'cz_account', password: 'cz_secret' } as const;
 
@@ -71,24 +71,7 @@ export interface ChanzorFake extends FakeServer {
 
 /** A form's values as raw bytes: percent-escapes and '+' undone, nothing decoded. */
 export function formBytes(raw: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const toBytes = (s: string) => {
-    const bytes: number[] = [];
-    for (let i = 0; i < s.length; i++) {
-      if (s[i] === '+') bytes.push(0x20);
-      else if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
-        bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
-        i += 2;
-      } else bytes.push(s.charCodeAt(i) & 0xff);
-    }
-    return Buffer.from(bytes);
-  };
-  for (const pair of raw.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    out.set(toBytes(eq < 0 ? pair : pair.slice(0, eq)).toString('latin1'), toBytes(eq < 0 ? '' : pair.slice(eq + 1)));
-  }
-  return out;
+  return new Map(formPairs(raw).map(([k, v]) => [percentBytes(k).toString('latin1'), percentBytes(v)]));
 }
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -103,11 +86,6 @@ const tags = (fields: Record<string, string>) =>
   Object.entries(fields)
     .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
     .join('');
-
-function beijingNow(): string {
-  const d = new Date(Date.now() + 8 * 3600_000).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 19)}`;
-}
 
 export async function startChanzorFake(): Promise<ChanzorFake> {
   let nextTask = 880001;
@@ -185,7 +163,7 @@ export async function startChanzorFake(): Promise<ChanzorFake> {
       state.balance -= mobiles.length;
       sent += mobiles.length;
       for (const mobile of mobiles)
-        state.reportQueue.push({ mobile, taskid: taskID, receivetime: beijingNow(), ...state.outcomeFor(mobile) });
+        state.reportQueue.push({ mobile, taskid: taskID, receivetime: chinaTime(), ...state.outcomeFor(mobile) });
       return returnsms(res, {
         returnstatus: 'Success',
         message: 'ok',
@@ -225,7 +203,7 @@ export async function startChanzorFake(): Promise<ChanzorFake> {
         mobile: reply.mobile,
         taskid: String(nextTask++),
         content: reply.content,
-        receivetime: reply.receivetime ?? beijingNow(),
+        receivetime: reply.receivetime ?? chinaTime(),
         extno: reply.extno ?? '',
       });
     },

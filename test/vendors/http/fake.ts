@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
+import { chinaTime, type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
 
 /**
  * A fake "JSON cloud" SMS vendor, the kind none of the seed vendors is: a JSON API with an API-key
@@ -49,12 +49,6 @@ export interface CloudPush {
 
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
-/** `2024-01-02 03:04:05`, Beijing time. */
-export function beijing(at: Date): string {
-  const iso = new Date(at.getTime() + 8 * 3600_000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-}
-
 export class FakeCloud {
   mode: CloudMode = 'ok';
   slowMs = 800;
@@ -95,7 +89,7 @@ export class FakeCloud {
   }
 
   addReply(phone: string, text: string, ext = '', id = `MO${this.nextId++}`): string {
-    this.moQueue.push({ id, phone, text, time: beijing(new Date()), ext });
+    this.moQueue.push({ id, phone, text, time: chinaTime(), ext });
     return id;
   }
 
@@ -172,7 +166,7 @@ export class FakeCloud {
 
   /** Pushes reports as the vendor does; `token` may be overridden to test refusals. */
   async pushReports(reports: { msgid: string; phone: string; stat: string }[], token = CLOUD.pushToken): Promise<CloudPush> {
-    const done = beijing(new Date());
+    const done = chinaTime();
     return this.post(JSON.stringify({ token, reports: reports.map((r) => ({ ...r, done })) }));
   }
 

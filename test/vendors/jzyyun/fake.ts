@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import iconv from 'iconv-lite';
-import { type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
+import { chinaTime, type FakeServer, formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '../support';
 
 /**
  * A 嘉之元 installation's HTTP interface as seed 001 (第一部分) documents it: one servlet at
@@ -57,38 +57,17 @@ export interface JzyyunFake extends FakeServer {
 
 const FORBIDDEN_WORDS = ['赌博', '发票'];
 
-/** java.sql.Timestamp#toString, as the seed's XML shows it: 2012-08-16 01:05:39.0 */
-export function timestamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${Math.floor(d.getMilliseconds() / 100)}`;
+/** java.sql.Timestamp#toString on the vendor's (China time) server, as the seed's XML shows it: 2012-08-16 01:05:39.0 */
+function timestamp(d: Date): string {
+  return `${chinaTime(d)}.${Math.floor(d.getMilliseconds() / 100)}`;
 }
 
 /** Percent-decoding of one form value whose escapes are GBK bytes, '+' a space. */
-function decodeGbk(raw: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === '+') bytes.push(0x20);
-    else if (raw[i] === '%' && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...iconv.encode(raw[i]!, 'gbk'));
-  }
-  return iconv.decode(Buffer.from(bytes), 'gbk');
-}
-
-function pairs(text: string): [string, string][] {
-  return text
-    .split('&')
-    .filter((p) => p !== '')
-    .map((p) => {
-      const eq = p.indexOf('=');
-      return eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
-    });
-}
+const decodeGbk = (raw: string): string => iconv.decode(percentBytes(raw), 'gbk');
 
 function readRequest(request: ReceivedRequest): SeenRequest {
-  const all = pairs(request.rawQuery);
-  if (/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''))) all.push(...pairs(request.body.toString('latin1')));
+  const all = formPairs(request.rawQuery);
+  if (/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''))) all.push(...formPairs(request.body.toString('latin1')));
   const params = new Map<string, string>();
   const raw = new Map<string, string>();
   for (const [k, v] of all) {

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
+import { chinaTime, type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
 
 /**
  * A fake of the name/pwd/type=pt vendor, written from its manual (seed 003), not from the adapter:
@@ -171,7 +171,7 @@ export class FakePtsms {
       name: report.name ?? md5(FAKE_PTSMS.accessSecret + random + timestamp),
       pwd: report.pwd ?? FAKE_PTSMS.pushPassword,
       sendid: report.sendid,
-      time: beijingTime(new Date()),
+      time: chinaTime(),
       mobile: report.mobiles.join(','),
       state: report.state,
       random,
@@ -213,14 +213,9 @@ const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex
 
 /** Like the seed's example sendid 20140821110353234137876543: time to the millisecond and 9 digits. */
 function newSendId(): string {
-  const t = beijingTime(new Date(), true).replace(/\D/g, '');
+  const now = new Date();
+  const t = chinaTime(now).replace(/\D/g, '') + String(now.getMilliseconds()).padStart(3, '0');
   let tail = '';
   for (let i = 0; i < SENDID_DIGITS; i++) tail += String(randomInt(0, 10));
   return t + tail;
-}
-
-/** `2013-08-20 20:11:34` in Beijing time, as the vendor writes times. */
-export function beijingTime(at: Date, millis = false): string {
-  const iso = new Date(at.getTime() + 8 * 3600_000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${millis ? iso.slice(20, 23) : ''}`;
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import iconv from 'iconv-lite';
-import { type FakeServer, type ReceivedRequest, startFakeServer } from '../support';
+import { type FakeServer, formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '../support';
 
 /**
  * A fake 企业短信通 (seed 002), written from the seed alone: four ASP pages answering plain text,
@@ -73,37 +73,16 @@ export interface Fake112088 extends FakeServer {
 /** Percent-decoding to bytes, then GBK: what IIS does with code page 936. */
 export function decodeGbkForm(raw: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const pair of raw.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    const [k, v] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
-    const key = iconv.decode(rawBytes(k), 'gbk');
-    if (!out.has(key)) out.set(key, iconv.decode(rawBytes(v), 'gbk'));
+  for (const [k, v] of formPairs(raw)) {
+    const key = iconv.decode(percentBytes(k), 'gbk');
+    if (!out.has(key)) out.set(key, iconv.decode(percentBytes(v), 'gbk'));
   }
   return out;
 }
 
-/** The bytes a percent-encoded value stands for (`+` is a space). */
-export function rawBytes(encoded: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < encoded.length; i++) {
-    const c = encoded[i]!;
-    if (c === '+') bytes.push(0x20);
-    else if (c === '%' && /^[0-9a-fA-F]{2}$/.test(encoded.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(encoded.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(c, 'latin1'));
-  }
-  return Buffer.from(bytes);
-}
-
 /** The raw (still percent-encoded) value of `name` in a query or form. */
 export function rawParam(raw: string, name: string): string | undefined {
-  for (const pair of raw.split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq) === name) return pair.slice(eq + 1);
-  }
-  return undefined;
+  return formPairs(raw).find(([k]) => k === name)?.[1];
 }
 
 const answer = (res: ServerResponse, text: string, status = 200) => {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { FileSystem, FtpSrv } from 'ftp-srv';
 import iconv from 'iconv-lite';
-import { type ReceivedRequest, startFakeServer } from '../support';
+import { chinaTime, formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '../support';
 
 export const FAKE_ACCOUNT = {
   spCode: '200097',
@@ -64,45 +64,19 @@ export function gbEncode(text: string): string {
 
 /** The platform reading a form body: percent-escapes are GB2312 bytes, '+' is a space. */
 export function gbDecodeForm(raw: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const decode = (s: string) => {
-    const bytes: number[] = [];
-    for (let i = 0; i < s.length; i++) {
-      if (s[i] === '+') bytes.push(0x20);
-      else if (s[i] === '%') {
-        bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
-        i += 2;
-      } else bytes.push(s.charCodeAt(i));
-    }
-    return iconv.decode(Buffer.from(bytes), 'gb2312');
-  };
-  for (const pair of raw.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    out.set(decode(eq < 0 ? pair : pair.slice(0, eq)), decode(eq < 0 ? '' : pair.slice(eq + 1)));
-  }
-  return out;
+  const decode = (s: string) => iconv.decode(percentBytes(s), 'gb2312');
+  return new Map(formPairs(raw).map(([k, v]) => [decode(k), decode(v)]));
 }
 
 /** The raw (still percent-encoded) value of each parameter of a form body, as it came over the wire. */
 export function rawParams(body: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const pair of body.toString('latin1').split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  return out;
+  return new Map(formPairs(body.toString('latin1')));
 }
 
 function answer(res: ServerResponse, fields: [string, string][]): void {
   res.statusCode = 200;
   res.setHeader('content-type', 'text/html');
   res.end(fields.map(([k, v]) => `${k}=${gbEncode(v)}`).join('&'));
-}
-
-function chinaTime(at = new Date()): string {
-  const t = new Date(at.getTime() + 8 * 3600_000).toISOString();
-  return `${t.slice(0, 10)} ${t.slice(11, 19)}`;
 }
 
 async function freePort(): Promise<number> {
