@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import Koa from 'koa';
 import { adminRoutes } from './admin/routes';
 import type { Core } from './core';
@@ -5,6 +6,8 @@ import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
 import { soapService, type SoapServiceOptions } from './soap/service';
 import { userApiService } from './faces/userApi';
+import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/userApiHttp';
+import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
 import { callbackRoutes } from './callbacks';
 import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
@@ -42,6 +45,9 @@ export function createApp(parts: AppParts): Koa {
       if (ctx.path.startsWith('/services/')) {
         ctx.type = soapContentType('1.1');
         ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
+      } else if (ctx.path === SERVLET_PATH) {
+        ctx.set('Content-Type', ANSWER_CONTENT_TYPE);
+        ctx.body = iconv.encode(INTERNAL_ERROR_ANSWER, 'gbk');
       } else {
         ctx.body = { error: 'internal error' };
       }
@@ -67,6 +73,7 @@ export function createApp(parts: AppParts): Koa {
     } else return next();
   });
   app.use(soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }));
+  app.use(userApiHttpService(parts.core, { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log }));
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
   app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken));
   return app;

@@ -3,6 +3,7 @@ import getRawBody from 'raw-body';
 import type { Logger } from './logger';
 import type { VendorConfig } from './vendors/config';
 import type { PushAnswer, PushKind, Vendor, VendorNews } from './vendors/types';
+import { callerIp } from './callerIp';
 
 const PUSH_LIMIT_BYTES = 1024 * 1024;
 const PATH = /^\/callbacks\/([a-z0-9_-]+)\/(reports|replies)\/?$/;
@@ -34,8 +35,7 @@ export function callbackRoutes(
       ctx.type = answer.contentType;
       ctx.body = answer.body;
     };
-    // IPv4 callers reach a dual-stack socket as ::ffff:a.b.c.d; allow-lists hold a.b.c.d.
-    const ip = ctx.ip.replace(/^::ffff:/, '');
+    const ip = callerIp(ctx);
     const allowed = (configs.get(name)?.settings.pushAllowIps as string[] | undefined) ?? [];
     if (allowed.length > 0 && !allowed.includes(ip)) {
       log.warn({ vendor: name, kind, ip }, 'push refused: caller not in pushAllowIps');

@@ -117,6 +117,23 @@ export class Accounts {
     });
   }
 
+  /**
+   * Sets an account's password (scrypt, as at creation). The update is conditional on the hash the
+   * caller checked the current password against (`currentHash`): of two concurrent changes made
+   * with the same old password only the first succeeds, and false says this one lost. The old
+   * password stops working at once, in this process and any other: `authenticate` reads the hash
+   * on every call and the verified-password cache is keyed by the hash, so an entry made with the
+   * old hash never matches the new one.
+   */
+  async changePassword(accountId: number, newPassword: string, currentHash: string): Promise<boolean> {
+    if (!newPassword) throw new AccountError('a password is required', 'invalid');
+    const passwordHash = await hashPassword(newPassword);
+    const updated = await inTransaction(this.db, (m) =>
+      m.getRepository(Account).update({ id: accountId, passwordHash: currentHash }, { passwordHash }),
+    );
+    return (updated.affected ?? 0) === 1;
+  }
+
   /** Disables the demo account, if there is one; returns whether one was enabled. */
   retireDemo(): Promise<boolean> {
     return inTransaction(this.db, retireDemo);

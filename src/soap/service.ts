@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
+import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
-import getRawBody from 'raw-body';
 import type { Logger } from '../logger';
 import { parseSoapCall, type SoapCall, SoapClientError, type SoapVersion } from './envelope';
 import { renderFault, renderResponse, soapContentType } from './render';
 import { escapeXml } from './xml';
+import { callerIp } from '../callerIp';
 
 /** Who is calling, for the core: the address is kept with every message. */
 export interface CallContext {
@@ -78,9 +79,14 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
       text = await readBody(ctx, options.maxBodyBytes);
     } catch (err) {
       if (err instanceof UnreadableBody) return fault(err.status, fallbackVersion, true, err.message);
-      const e = err as { status?: number; message: string };
-      if (e.status === 413) return fault(413, fallbackVersion, true, `request body larger than ${options.maxBodyBytes} bytes`);
-      return fault(400, fallbackVersion, true, e.message);
+      if (err instanceof BodyTooLarge)
+        return refuseOversized(
+          ctx,
+          soapContentType(fallbackVersion),
+          renderFault(fallbackVersion, true, `request body larger than ${options.maxBodyBytes} bytes`),
+          err,
+        );
+      return fault(400, fallbackVersion, true, (err as Error).message);
     }
 
     let call: SoapCall;
@@ -103,8 +109,7 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
 
     let answer: string;
     try {
-      // IPv4 callers reach a dual-stack socket as ::ffff:a.b.c.d; legacy columns and allow-lists hold a.b.c.d.
-      answer = await found.op.handle(mapArguments(found.op.params, call), { ip: ctx.ip.replace(/^::ffff:/, '') });
+      answer = await found.op.handle(mapArguments(found.op.params, call), { ip: callerIp(ctx) });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
       answer = def.internalErrorAnswer;
@@ -146,7 +151,7 @@ class UnreadableBody extends Error {
  * XML processor refuses them: garbled text must never be sent and charged.
  */
 async function readBody(ctx: Context, limit: number): Promise<string> {
-  const raw = await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
+  const raw = await readBodyWithin(ctx.req, limit);
   const declared =
     /charset\s*=\s*"?([\w-]+)/i.exec(ctx.get('content-type'))?.[1] ??
     /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w-]+)["']/i.exec(raw.subarray(0, 200).toString('latin1'))?.[1] ??
@@ -165,4 +170,102 @@ async function readBody(ctx: Context, limit: number): Promise<string> {
   const text = iconv.decode(raw, codec);
   if (!iconv.encode(text, codec).equals(raw)) throw invalid();
   return text;
+}
+
+/** A body over the limit: what was read of it (nothing when the declared Content-Length was over it). */
+export class BodyTooLarge extends Error {
+  constructor(
+    readonly limit: number,
+    readonly received: number,
+  ) {
+    super(`request body larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * How much of an oversized body is read and thrown away before the connection is closed: 4 × the
+ * limit, at least 16 MiB. A client that writes its whole body before it reads (Python's urllib,
+ * .NET's HttpWebRequest) gets the 413 if its body is within this; beyond it the connection is cut.
+ */
+export function drainBytesFor(limit: number): number {
+  return Math.max(16 * 1024 * 1024, 4 * limit);
+}
+
+/** How long an oversized body is read at most, however slowly it comes. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads a request body of at most `limit` bytes. A declared Content-Length over the limit is
+ * refused before a byte is read; a body without one (chunked) when it passes the limit. Either way
+ * it throws BodyTooLarge and reads no further: answer with refuseOversized.
+ */
+export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > limit) return Promise.reject(new BodyTooLarge(limit, 0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (err: Error | null) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        req.pause();
+        chunks.length = 0;
+        settle(new BodyTooLarge(limit, size));
+      }
+    };
+    const onEnd = () => settle(null);
+    const onError = (err: Error) => settle(err);
+    const onClose = () => settle(new Error('the request was aborted'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/**
+ * Answers an oversized request with 413 and `body`, and closes the connection. The answer is
+ * written at once (a client that reads while it writes, or that sent only the headers of a huge
+ * Content-Length, has it straight away), but the response is ended, and the connection closed, only
+ * after the rest of the body has been read and discarded, up to drainBytesFor(limit) and
+ * DRAIN_TIMEOUT_MS: closing a socket with unread bytes in it resets the connection, and a client
+ * still writing would lose the answer with it.
+ */
+export async function refuseOversized(ctx: Context, contentType: string, body: string | Buffer, tooLarge: BodyTooLarge): Promise<void> {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  ctx.status = 413;
+  ctx.respond = false;
+  ctx.res.writeHead(413, { 'content-type': contentType, 'content-length': bytes.length, connection: 'close' });
+  ctx.res.write(bytes);
+  await discardBody(ctx.req, drainBytesFor(tooLarge.limit) - tooLarge.received);
+  ctx.res.end();
+}
+
+/** Reads and drops the rest of a request body, at most `allowance` bytes and DRAIN_TIMEOUT_MS; never throws. */
+function discardBody(req: IncomingMessage, allowance: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = allowance;
+    const finish = () => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', finish).off('error', finish).off('close', finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      left -= chunk.length;
+      if (left < 0) {
+        req.pause();
+        finish();
+      }
+    };
+    const timer = setTimeout(() => {
+      req.pause();
+      finish();
+    }, DRAIN_TIMEOUT_MS);
+    req.on('data', onData).on('end', finish).on('error', finish).on('close', finish);
+    req.resume();
+  });
 }
