@@ -12,10 +12,27 @@ function envelope(version: SoapVersion, body: string): string {
   return `${XML_DECL}<soap:Envelope xmlns:soap="${env}" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>${body}</soap:Body></soap:Envelope>`;
 }
 
+/** XFire's parameter names: in0, in1 … (its stubs, and Axis 1.x rpc/encoded ones, number the parameters). */
+const POSITIONAL_PARAM = /^in\d+$/;
+
+/**
+ * The one rule for the name of the answer's accessor element, decided from the call alone:
+ *  - a document/literal call (not encoded) whose parameters are all named `in0…inN` comes from a
+ *    stub generated from an XFire-published WSDL, whose response wrapper `<opResponse>` holds
+ *    `<out>`: it is answered in `out`;
+ *  - every other call, including Axis 1.x rpc/encoded calls with `in0…inN` (which read the
+ *    `<opReturn>` of an Axis service) and document/literal calls with our WSDL's names, in `<opReturn>`.
+ */
+export function answerElementName(call: SoapCall, operation: string): string {
+  const xfire = !call.encoded && call.params.length > 0 && call.params.every((p) => POSITIONAL_PARAM.test(p.name));
+  return xfire ? 'out' : `${operation}Return`;
+}
+
 /**
  * The answer to a call, shaped after the call so that the stub that made it can read it: the
  * response element in the caller's namespace, the `<opReturn>` accessor qualified if the caller
  * qualified its parameters, and typed with xsi:type under rpc/encoded, as an Axis 1.x server answers.
+ * `returnName` is the accessor's name: answerElementName(call, operation) for a caller's call.
  */
 export function renderResponse(call: SoapCall, returnName: string, value: string): string {
   const prefix = call.operationNs ? 'ns1:' : '';

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger';
 import { parseSoapCall, type SoapCall, SoapClientError, type SoapVersion } from './envelope';
-import { renderFault, renderResponse, soapContentType } from './render';
+import { answerElementName, renderFault, renderResponse, soapContentType } from './render';
 import { escapeXml } from './xml';
 import { callerIp } from '../callerIp';
 
@@ -116,7 +116,7 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
     }
     ctx.status = 200;
     ctx.type = soapContentType(call.version);
-    ctx.body = renderResponse({ ...call, operation: found.name }, `${found.name}Return`, answer);
+    ctx.body = renderResponse({ ...call, operation: found.name }, answerElementName(call, found.name), answer);
   };
 }
 
