@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A legacy caller's account: its credentials, its three balance pools and its routing. */
 @Entity({ name: 'account' })
@@ -21,4 +21,11 @@ export class Account {
   @Column({ type: 'varchar', length: 255, nullable: true }) route!: string | null;
   @Column({ type: 'integer', default: 1 }) enabled!: number;
   @Column({ name: 'created_at', type: 'datetime' }) createdAt!: Date;
+  /**
+   * The legacy `userid` a legacy system writes into `send.userid` for this account (PRO_DSFDXJK's
+   * 1598): rows inserted with it are charged to and reported to this account (docs/send-table.md).
+   */
+  @Index('uq_account_legacy_userid', { unique: true })
+  @Column({ name: 'legacy_userid', type: 'integer', nullable: true })
+  legacyUserId!: number | null;
 }

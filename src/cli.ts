@@ -133,6 +133,22 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
     );
 
   cli
+    .command('account:legacy-userid')
+    .description("charge and report to USER the rows legacy SQL inserts with send.userid N ('none' removes the mapping)")
+    .argument('<user>')
+    .argument('<n>', 'the legacy userid, e.g. 1598 as PRO_DSFDXJK writes it, or none')
+    .allowExcessArguments(false)
+    .action(
+      run((config, username, n) =>
+        withCore(config, async (core) => {
+          await core.accounts.setLegacyUserId(username!, n);
+          console.log(n === 'none' ? `account ${username} has no legacy userid` : `legacy userid ${n} is now account ${username}`);
+          return 0;
+        }),
+      ),
+    );
+
+  cli
     .command('reply:inject')
     .description('queue an inbound reply as if a vendor received it')
     .argument('<mobile>')

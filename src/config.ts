@@ -30,6 +30,11 @@ export interface Config {
   /** How long a vendor may take to report before the caller is told "unknown" (status 2). */
   reportTimeoutMs: number;
   dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; retryBaseMs: number };
+  /**
+   * Rows legacy SQL inserts (no account): `defaultAccount` (a username, '' for none) is charged for
+   * those whose `userid` maps to no account's `legacy_userid`; `pool` is the balance pool they take from.
+   */
+  legacy: { defaultAccount: string; pool: 0 | 1 | 2 };
   logLevel: string;
 }
 
@@ -96,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     }
   }
+  const legacyDefaultAccount = (env.LEGACY_DEFAULT_ACCOUNT ?? '').trim();
+  if (legacyDefaultAccount.length > 64) throw new ConfigError('LEGACY_DEFAULT_ACCOUNT must be a username of at most 64 characters');
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -117,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: int(env, 'DISPATCH_MAX_ATTEMPTS', 5, 1, 100),
       retryBaseMs: int(env, 'DISPATCH_RETRY_BASE_MS', 1000, 1, 600_000),
     },
+    legacy: { defaultAccount: legacyDefaultAccount, pool: int(env, 'LEGACY_POOL', 1, 0, 2) as 0 | 1 | 2 },
     logLevel,
   };
 }

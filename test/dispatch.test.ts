@@ -233,6 +233,8 @@ for (const dialect of DIALECTS) {
     });
 
     test('a row a legacy system inserted with plain SQL is dispatched like any other', async () => {
+      await core.accounts.create('legacy-owner', 'pw', { 1: 10 });
+      await core.accounts.setLegacyUserId('legacy-owner', 1598);
       await db.query(
         "INSERT INTO send (Createtime, hostname, infotype, infoto, userid, RECVUSERID, content, contentsize, STATUS, YYB) VALUES (CURRENT_TIMESTAMP, '10.0.0.9', 8, '13912345678', 1598, 'C001', '您的委托已成交', 7, 0, 1)",
       );

@@ -147,6 +147,33 @@ export class Accounts {
   }
 
   /**
+   * Maps the legacy `userid` a legacy system writes into `send.userid` to this account (null: none),
+   * so that rows it inserts are charged to and reported to it. One userid belongs to one account.
+   */
+  async setLegacyUserId(username: string, legacyUserId: unknown): Promise<void> {
+    const raw = typeof legacyUserId === 'string' ? legacyUserId.trim() : legacyUserId;
+    const n = raw === null || raw === '' || raw === 'none' ? null : typeof raw === 'string' ? Number(raw) : raw;
+    if (n !== null && (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > 2_147_483_647)) {
+      throw new AccountError(
+        `a legacy userid is a whole number from 0 to 2147483647 or none, got ${JSON.stringify(legacyUserId)}`,
+        'invalid',
+      );
+    }
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    await inTransaction(this.db, async (m) => {
+      const holder = n === null ? null : await m.getRepository(Account).findOneBy({ legacyUserId: n });
+      if (holder && holder.id !== account.id) throw new AccountError(`legacy userid ${n} belongs to account ${holder.username}`, 'exists');
+      try {
+        await m.getRepository(Account).update({ id: account.id }, { legacyUserId: n });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AccountError(`legacy userid ${n} belongs to another account`, 'exists');
+        throw err;
+      }
+    });
+  }
+
+  /**
    * An operator's top-up (a negative amount takes messages back), checked here for the CLI and the
    * admin API alike: pool 0, 1 or 2, a non-zero whole amount within MAX_BALANCE. Returns what remains.
    */

@@ -8,8 +8,9 @@ import { ConfigError } from '../configError';
 import { Initial1764000000000 } from './migrations/1764000000000-Initial';
 import { VendorPolls1765000000000 } from './migrations/1765000000000-VendorPolls';
 import { LegacyProcedure1766000000000 } from './migrations/1766000000000-LegacyProcedure';
+import { LegacyUserId1767000000000 } from './migrations/1767000000000-LegacyUserId';
 
-export const migrations = [Initial1764000000000, VendorPolls1765000000000, LegacyProcedure1766000000000];
+export const migrations = [Initial1764000000000, VendorPolls1765000000000, LegacyProcedure1766000000000, LegacyUserId1767000000000];
 
 /** Builds the TypeORM options for a DATABASE_URL: `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
 import { claimDueRows } from './claim';
 import { FailureBackoff } from './failureBackoff';
+import { prepareLegacyRows } from './legacyRows';
 
 /** Delay before retry n (1-based), doubling from twice the base: 2 s, 4 s, 8 s … at most 5 minutes by default. */
 export function backoffMs(attempt: number, baseMs: number): number {
@@ -65,14 +66,16 @@ export class Dispatcher {
   /** One round: claim a batch and send it. Returns how many rows were claimed. */
   async tick(): Promise<number> {
     const now = new Date();
-    const rows = await claimDueRows(
+    const claimed = await claimDueRows(
       this.db,
       this.owner,
       this.config.dispatch.batchSize,
       now,
       new Date(now.getTime() + this.config.dispatch.leaseMs),
     );
-    if (rows.length === 0) return 0;
+    if (claimed.length === 0) return 0;
+    // Rows legacy SQL inserted (no account) are charged and filled in first, or failed with a reason.
+    const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.log);
     const accounts = await this.accountsOf(rows);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
     for (const row of rows) {
@@ -82,7 +85,7 @@ export class Dispatcher {
       groups.set(vendor.name, group);
     }
     await Promise.all([...groups.values()].map(({ vendor, rows: batch }) => this.sendBatch(vendor, batch, accounts)));
-    return rows.length;
+    return claimed.length;
   }
 
   private vendorFor(row: Send, account: Account | undefined): Vendor {
