@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type Config, loadConfig, redactDatabaseUrl } from './config';
 import { ConfigError } from './configError';
-import { AccountError } from './core/accounts';
+import { AccountError, checkRoute } from './core/accounts';
 import { Failure } from './core/failures';
 import { type Core, createCore } from './core';
 import { openDatabase } from './db/datasource';
@@ -115,15 +115,9 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
           .split(',')
           .map((v) => v.trim())
           .filter(Boolean);
-        const unknown = route.filter((v) => !config.vendors.has(v));
-        if (unknown.length > 0) {
-          console.error(`not configured vendors: ${unknown.join(', ')} (configured: ${[...config.vendors.keys()].join(', ')})`);
-          return 2;
-        }
+        checkRoute(route, config.vendors.keys());
         return withCore(config, async (core) => {
-          const account = await core.accounts.find(username!);
-          if (!account) throw new AccountError(`no account ${username}`, 'missing');
-          await core.accounts.setRoute(account.id, route);
+          await core.accounts.setRoute(username!, route);
           console.log(
             route.length > 0 ? `account ${username} now sends through ${route.join(' → ')}` : `account ${username} uses the default route`,
           );

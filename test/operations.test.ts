@@ -51,6 +51,21 @@ describe('admin API', () => {
     assert.equal(await call(gw.serviceUrl, 'getRestMoney', { username: 'demo', password: B64('demo123') }), 'failure;账号已停用');
   });
 
+  test('sets an account route from configured vendors only', async () => {
+    await gw.core.accounts.create('routed-admin', 'pw');
+    assert.deepEqual(await admin('/admin/accounts/routed-admin/route', { route: ['simulator'] }), {
+      status: 200,
+      body: { username: 'routed-admin', route: ['simulator'] },
+    });
+    assert.equal((await gw.account('routed-admin')).route, 'simulator');
+    assert.deepEqual(await admin('/admin/accounts/routed-admin/route', { route: ['simulator', 'nosuch'] }), {
+      status: 400,
+      body: { error: 'not configured vendors: nosuch (configured: simulator)' },
+    });
+    assert.deepEqual(await admin('/admin/accounts/nobody/route', { route: [] }), { status: 404, body: { error: 'no account nobody' } });
+    assert.equal((await admin('/admin/accounts/routed-admin/route', { route: 'simulator' })).status, 400);
+  });
+
   test('refuses a missing or wrong token', async () => {
     assert.equal((await admin('/admin/accounts', { username: 'x', password: 'y' }, 'wrong')).status, 401);
     assert.equal((await fetch(`${gw.url}/admin/accounts`, { method: 'POST' })).status, 401);

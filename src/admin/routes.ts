@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { AccountError, type Pool } from '../core/accounts';
+import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
 import type { Vendor } from '../vendors/types';
@@ -75,13 +75,10 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
       } else if (route) {
         const names: unknown[] = Array.isArray(body.route) ? body.route : [null];
         if (!names.every((n): n is string => typeof n === 'string')) return bad(ctx, 'route must be a list of vendor names');
-        const unknown = names.filter((n) => !vendors.has(n));
-        if (unknown.length > 0)
-          return bad(ctx, `not configured vendors: ${unknown.join(', ')} (configured: ${[...vendors.keys()].join(', ')})`);
-        const account = await core.accounts.find(decodeURIComponent(route[1]!));
-        if (!account) return bad(ctx, 'no such account', 404);
-        await core.accounts.setRoute(account.id, names);
-        ctx.body = { username: account.username, route: names };
+        checkRoute(names, vendors.keys());
+        const username = decodeURIComponent(route[1]!);
+        await core.accounts.setRoute(username, names);
+        ctx.body = { username, route: names };
       } else if (ctx.path === '/admin/replies') {
         if (!str('mobile') || !str('content')) return bad(ctx, 'mobile and content are required');
         const outcome = await core.replies.record({

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Account, BalanceLedger } from '../../entities';
-import { inTransaction } from '../db/transaction';
+import { inTransaction, isDuplicateKey } from '../db/transaction';
 import { Failure } from './failures';
 import { hashPassword, verifyPassword, VerifiedPasswordCache } from './passwords';
 
@@ -39,6 +39,14 @@ export function checkAmount(value: unknown, what: string, allowNegative = false)
     throw new AccountError(`${what} must be a whole number from ${min} to ${MAX_BALANCE}, got ${JSON.stringify(value)}`, 'invalid');
   }
   return n;
+}
+
+/** A route an operator gives: every name must be a configured vendor. */
+export function checkRoute(route: string[], configured: Iterable<string>): void {
+  const known = [...configured];
+  const unknown = route.filter((v) => !known.includes(v));
+  if (unknown.length > 0)
+    throw new AccountError(`not configured vendors: ${unknown.join(', ')} (configured: ${known.join(', ')})`, 'invalid');
 }
 
 export function isPool(n: number): n is Pool {
@@ -106,7 +114,7 @@ export class Accounts {
       try {
         await m.getRepository(Account).insert(account);
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AccountError(`an account ${username} exists`, 'exists');
+        if (isDuplicateKey(err)) throw new AccountError(`an account ${username} exists`, 'exists');
         throw err;
       }
       for (const pool of [0, 1, 2] as Pool[]) {
@@ -140,9 +148,11 @@ export class Accounts {
   }
 
   /** Sets the vendors this account's messages go through, in failover order; empty: the gateway's default route. */
-  async setRoute(accountId: number, route: string[]): Promise<void> {
+  async setRoute(username: string, route: string[]): Promise<void> {
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
     await inTransaction(this.db, (m) =>
-      m.getRepository(Account).update({ id: accountId }, { route: route.length > 0 ? route.join(',') : null }),
+      m.getRepository(Account).update({ id: account.id }, { route: route.length > 0 ? route.join(',') : null }),
     );
   }
 
@@ -167,7 +177,7 @@ export class Accounts {
       try {
         await m.getRepository(Account).update({ id: account.id }, { legacyUserId: n });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AccountError(`legacy userid ${n} belongs to another account`, 'exists');
+        if (isDuplicateKey(err)) throw new AccountError(`legacy userid ${n} belongs to another account`, 'exists');
         throw err;
       }
     });
@@ -192,13 +202,6 @@ export class Accounts {
 async function retireDemo(m: EntityManager): Promise<boolean> {
   const updated = await m.getRepository(Account).update({ username: DEMO.username, ipAllow: DEMO.ipAllow, enabled: 1 }, { enabled: 0 });
   return (updated.affected ?? 0) > 0;
-}
-
-/** A duplicate key, however the driver words it. */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? '';
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /**

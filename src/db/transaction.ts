@@ -47,14 +47,23 @@ async function sqliteTransaction<T>(db: DataSource, fn: (m: EntityManager) => Pr
 const RETRYABLE_MYSQL_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const MYSQL_TRANSACTION_ATTEMPTS = 4;
 
+/** The database's own error code (ER_DUP_ENTRY, SQLITE_CONSTRAINT_UNIQUE …), on the error or on TypeORM's wrapper of it. */
+export function driverErrorCode(err: unknown): string {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return e.driverError?.code ?? e.code ?? '';
+}
+
+/** A duplicate key, however the driver words it. */
+export function isDuplicateKey(err: unknown): boolean {
+  return ['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(driverErrorCode(err));
+}
+
 async function mysqlTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(fn);
     } catch (err) {
-      const e = err as { code?: string; driverError?: { code?: string } };
-      const code = e.driverError?.code ?? e.code ?? '';
-      if (!RETRYABLE_MYSQL_ERRORS.has(code) || attempt >= MYSQL_TRANSACTION_ATTEMPTS) throw err;
+      if (!RETRYABLE_MYSQL_ERRORS.has(driverErrorCode(err)) || attempt >= MYSQL_TRANSACTION_ATTEMPTS) throw err;
       await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
     }
   }

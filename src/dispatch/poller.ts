@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { VendorLease } from '../../entities';
-import { inTransaction, sqlTime } from '../db/transaction';
+import { inTransaction, isDuplicateKey, sqlTime } from '../db/transaction';
 import type { Logger } from '../logger';
 import type { VendorNews, VendorPoll } from '../vendors/types';
 import { FailureBackoff } from './failureBackoff';
@@ -21,10 +21,9 @@ export async function takeLease(db: DataSource, name: string, owner: string, now
     if (await m.getRepository(VendorLease).existsBy({ name })) return false;
     await m.getRepository(VendorLease).insert({ name, owner, leaseUntil: until });
     return true;
-  }).catch((err: { code?: string; driverError?: { code?: string } }) => {
+  }).catch((err: unknown) => {
     // Another node inserted the lease row first: it holds the lease.
-    const code = err.driverError?.code ?? err.code ?? '';
-    if (code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT')) return false;
+    if (isDuplicateKey(err)) return false;
     throw err;
   });
 }
