@@ -14,6 +14,8 @@ export interface Config {
   trustProxy: boolean;
   /** `sqlite:path/to/file.sqlite` (the default) or `mysql://user:pass@host:port/db`. */
   databaseUrl: string;
+  /** SQLite's durability: `full` survives a power cut, `normal` a killed process (docs/architecture.md). */
+  sqliteSynchronous: SqliteSynchronous;
   /** Base URL written into published WSDLs; empty means "the host the caller used". */
   publicUrl: string;
   /** Bearer token of the admin API; empty disables the admin API. */
@@ -37,6 +39,9 @@ export interface Config {
   legacy: { defaultAccount: string; pool: 0 | 1 | 2 };
   logLevel: string;
 }
+
+export const SQLITE_SYNCHRONOUS = ['full', 'normal'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
 
 /** A DATABASE_URL fit for logs and messages: the password is masked. */
 export function redactDatabaseUrl(url: string): string {
@@ -67,6 +72,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || 'sqlite:data/gateway.sqlite';
   if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with sqlite: or mysql:// (for example mysql://root@127.0.0.1:3306/smsgw)');
+  }
+  const sqliteSynchronous = (env.SQLITE_SYNCHRONOUS || 'full').toLowerCase() as SqliteSynchronous;
+  if (!SQLITE_SYNCHRONOUS.includes(sqliteSynchronous)) {
+    throw new ConfigError(`SQLITE_SYNCHRONOUS must be full or normal, got "${env.SQLITE_SYNCHRONOUS}"`);
   }
   const publicUrl = (env.PUBLIC_URL ?? '').replace(/\/+$/, '');
   if (publicUrl && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
@@ -108,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     trustProxy: env.TRUST_PROXY === 'true',
     databaseUrl,
+    sqliteSynchronous,
     publicUrl,
     adminToken: env.ADMIN_TOKEN ?? '',
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -33,7 +33,7 @@ export interface RunningGateway {
  * the dispatcher finish the batch in hand.
  */
 export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningGateway> {
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, true, config.sqliteSynchronous);
   const core = createCore(db);
   await demoAccount(db, core, config.demoAccount, log);
 

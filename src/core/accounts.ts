@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Account, BalanceLedger } from '../../entities';
 import { inTransaction, isDuplicateKey } from '../db/transaction';
+import type { AcceptStore } from './accept';
 import { Failure } from './failures';
 import { hashPassword, verifyPassword, VerifiedPasswordCache } from './passwords';
 
@@ -60,12 +61,15 @@ export function balanceOf(account: Account, pool: Pool): number {
 export class Accounts {
   private readonly verified = new VerifiedPasswordCache();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly accept: AcceptStore,
+  ) {}
 
   /** Checks a caller's credentials and source address; every refusal looks the same to the caller but for the IP one. */
   async authenticate(username: string, password: string, callerIp?: string): Promise<Account> {
     if (!username || !password) throw new Failure('badCredentials');
-    const account = await this.db.getRepository(Account).findOneBy({ username });
+    const account = await this.accept.findAccount(username);
     if (!account) throw new Failure('badCredentials');
     if (!this.verified.has(username, password, account.passwordHash)) {
       if (!(await verifyPassword(password, account.passwordHash))) throw new Failure('badCredentials');

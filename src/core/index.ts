@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { createAcceptStore } from './accept';
 import { Accounts } from './accounts';
 import { Replies } from './replies';
 import { Reports } from './reports';
@@ -13,9 +14,10 @@ export interface Core {
 }
 
 export function createCore(db: DataSource): Core {
+  const accept = createAcceptStore(db);
   return {
-    accounts: new Accounts(db),
-    sending: new Sending(db),
+    accounts: new Accounts(db, accept),
+    sending: new Sending(accept),
     reports: new Reports(db),
     replies: new Replies(db),
   };

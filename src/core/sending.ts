@@ -1,22 +1,13 @@
-import type { DataSource, InsertResult } from 'typeorm';
-import { type Account, Batch, Send, SendStatus } from '../../entities';
-import { inTransaction } from '../db/transaction';
-import { chargeInTransaction, type Pool } from './accounts';
-import { batchIdFor } from './batchId';
+import type { Account } from '../../entities';
+import type { AcceptStore } from './accept';
+import type { Pool } from './accounts';
 import { Failure } from './failures';
+import { GroupCommit } from './groupCommit';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
-import { queueReport, ReportStatus } from './reports';
 
 /** Longest text accepted: 15 parts of a concatenated message, far beyond what carriers deliver reliably. */
 export const MAX_CONTENT_CHARS = 15 * 67;
-/** Rows a single INSERT carries: well under SQLite's 32,766 bound parameters at ~30 columns a row. */
-const INSERT_CHUNK = 300;
-
-/** The generated id of a one-row INSERT, whichever driver ran it. */
-function insertedId(result: InsertResult, column: string): number {
-  return Number(result.identifiers[0]?.[column]);
-}
 
 export interface SmsRequest {
   account: Account;
@@ -40,17 +31,23 @@ export interface SmsAccepted {
 }
 
 /**
- * Accepts a send: validates it, charges segments × numbers from the pool and stores one `send`
- * row per recipient, all in one transaction. It returns only after the commit, so an answer of
- * success always means the messages are in the outbox. Invalid numbers are stored as failed,
- * uncharged rows with a failure report, so the caller sees them in its reports.
+ * Accepts a send: validates it, then hands it to the group commit, which charges segments ×
+ * numbers from the pool and stores one `send` row per recipient in one transaction with the
+ * submissions that arrived beside it. It returns only after that commit, so an answer of success
+ * always means the messages are in the outbox. Invalid numbers are stored as failed, uncharged
+ * rows with a failure report, so the caller sees them in its reports.
  */
 export class Sending {
-  constructor(private readonly db: DataSource) {}
+  readonly groups: GroupCommit;
+
+  constructor(store: AcceptStore) {
+    this.groups = new GroupCommit(store);
+  }
 
   async submit(req: SmsRequest): Promise<SmsAccepted> {
     if (!req.content || req.content.trim() === '') throw new Failure('emptyContent');
-    if (characterCount(req.content) > MAX_CONTENT_CHARS) throw new Failure('contentTooLong');
+    const contentSize = characterCount(req.content);
+    if (contentSize > MAX_CONTENT_CHARS) throw new Failure('contentTooLong');
     if (!req.mobiles || req.mobiles.trim() === '') throw new Failure('noMobile');
     const recipients = parseRecipients(req.mobiles);
     if (recipients.total > MAX_NUMBERS) throw new Failure('tooManyMobiles');
@@ -58,66 +55,23 @@ export class Sending {
 
     const segments = segmentCount(req.content, req.isLong);
     const cost = segments * recipients.valid.length;
-    const now = new Date();
-    const row = (batchId: string, mobile: string, status: number, charged: number, lastError: string | null): Partial<Send> => ({
-      Createtime: now,
-      hostname: req.hostname,
-      infotype: 8,
-      infoto: mobile,
-      userid: req.account.id,
-      RECVUSERID: null,
-      content: req.content,
-      contentsize: characterCount(req.content),
-      STATUS: status,
-      YYB: null,
-      batchId,
-      accountId: req.account.id,
-      msgType: req.pool,
-      isLong: req.isLong ? 1 : 0,
+    const result = await this.groups.add({
+      account: req.account,
+      pool: req.pool,
+      cost,
       segments,
-      charged,
-      attempts: 0,
-      nextAttemptAt: null,
+      valid: recipients.valid,
+      invalid: recipients.invalid,
+      content: req.content,
+      contentSize,
+      isLong: req.isLong,
+      hostname: req.hostname,
       scheduledAt: req.scheduledAt ?? null,
-      lastError,
+      acceptedAt: new Date(),
     });
-
-    const batchId = await inTransaction(this.db, async (m) => {
-      const inserted = await m.getRepository(Batch).insert({
-        accountId: req.account.id,
-        createdAt: now,
-        recipients: recipients.valid.length,
-        segments,
-        cost,
-      });
-      const batchId = batchIdFor(now, insertedId(inserted, 'id'));
-      const notes = `${recipients.valid.length} numbers × ${segments} segments`;
-      await chargeInTransaction(m, req.account.id, req.pool, cost, 'send', req.account.username, batchId, notes);
-      const rows = recipients.valid.map((mobile) => row(batchId, mobile, SendStatus.waiting, segments, null));
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await m
-          .createQueryBuilder()
-          .insert()
-          .into(Send)
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .updateEntity(false)
-          .execute();
-      }
-      for (const mobile of recipients.invalid) {
-        const inserted = await m
-          .createQueryBuilder()
-          .insert()
-          .into(Send)
-          .values(row(batchId, mobile.slice(0, 32), SendStatus.failed, 0, 'invalid mobile number'))
-          .execute();
-        const ID = insertedId(inserted, 'ID');
-        const reported = { ID, accountId: req.account.id, batchId, infoto: mobile.slice(0, 32), Createtime: now, submittedAt: null };
-        await queueReport(m, reported, ReportStatus.failed, 'INVALID', now);
-      }
-      return batchId;
-    });
+    if ('refused' in result) throw new Failure(result.refused);
     return {
-      batchId,
+      batchId: result.batchId,
       accepted: recipients.valid.length,
       rejected: recipients.invalid.length,
       duplicates: recipients.duplicates,

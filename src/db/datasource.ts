@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from '../../entities';
-import { redactDatabaseUrl } from '../config';
+import { redactDatabaseUrl, type SqliteSynchronous } from '../config';
 import { ConfigError } from '../configError';
 import { Initial1764000000000 } from './migrations/1764000000000-Initial';
 import { VendorPolls1765000000000 } from './migrations/1765000000000-VendorPolls';
@@ -12,8 +12,13 @@ import { LegacyUserId1767000000000 } from './migrations/1767000000000-LegacyUser
 
 export const migrations = [Initial1764000000000, VendorPolls1765000000000, LegacyProcedure1766000000000, LegacyUserId1767000000000];
 
-/** Builds the TypeORM options for a DATABASE_URL: `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
-export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+/**
+ * Builds the TypeORM options for a DATABASE_URL: `sqlite:<file>` or `mysql://user:pass@host:port/db`.
+ * `synchronous` is SQLite's: FULL syncs the WAL at every commit (a commit survives a power cut),
+ * NORMAL only at checkpoints (it survives a killed process, not a power cut). Group commit is what
+ * makes FULL affordable: one sync per group, not per call.
+ */
+export function dataSourceOptions(databaseUrl: string, synchronous: SqliteSynchronous = 'full'): DataSourceOptions {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -26,7 +31,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
       // short write locks instead of failing a caller's request.
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
+        db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
         db.pragma('busy_timeout = 5000');
       },
     };
@@ -41,8 +46,12 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   };
 }
 
-export async function openDatabase(databaseUrl: string, runMigrations = true): Promise<DataSource> {
-  const db = new DataSource(dataSourceOptions(databaseUrl));
+export async function openDatabase(
+  databaseUrl: string,
+  runMigrations = true,
+  synchronous: SqliteSynchronous = 'full',
+): Promise<DataSource> {
+  const db = new DataSource(dataSourceOptions(databaseUrl, synchronous));
   try {
     await db.initialize();
   } catch (err) {

@@ -10,8 +10,13 @@ const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
 export function inTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
   if (db.options.type === 'mysql') return mysqlTransaction(db, fn);
+  return inSqliteQueue(db, () => sqliteTransaction(db, fn));
+}
+
+/** Runs fn when every SQLite transaction queued before it has finished: the one writer's turn. */
+export function inSqliteQueue<T>(db: DataSource, fn: () => T | Promise<T>): Promise<T> {
   const previous = sqliteQueues.get(db) ?? Promise.resolve();
-  const run = previous.then(() => sqliteTransaction(db, fn));
+  const run = previous.then(fn);
   sqliteQueues.set(
     db,
     run.catch(() => undefined),
@@ -58,10 +63,15 @@ export function isDuplicateKey(err: unknown): boolean {
   return ['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(driverErrorCode(err));
 }
 
-async function mysqlTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+function mysqlTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  return retryingMysql(() => db.transaction(fn));
+}
+
+/** Runs a MySQL transaction (start to commit in `run`) again when InnoDB rolled it back for another one. */
+export async function retryingMysql<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      return await run();
     } catch (err) {
       if (!RETRYABLE_MYSQL_ERRORS.has(driverErrorCode(err)) || attempt >= MYSQL_TRANSACTION_ATTEMPTS) throw err;
       await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));

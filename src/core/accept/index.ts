@@ -1,0 +1,47 @@
+import type { DataSource } from 'typeorm';
+import type { Account } from '../../../entities';
+import type { Pool } from '../accounts';
+import { MysqlAcceptStore } from './mysql';
+import { SqliteAcceptStore } from './sqlite';
+
+/**
+ * The accept path's storage, one small module per dialect (sqlite.ts, mysql.ts): prepared
+ * statements straight through the driver, no query building or entity hydration per call.
+ * TypeORM keeps the entities, the migrations and the operator paths.
+ */
+
+/** One accepted call as it will be written: the checks are done, the rows only wait for their commit. */
+export interface Submission {
+  account: Pick<Account, 'id' | 'username'>;
+  pool: Pool;
+  /** segments × valid numbers: what the pool is charged. */
+  cost: number;
+  segments: number;
+  /** The valid, normalized numbers (one waiting row each) and the invalid ones as sent (one failed row each). */
+  valid: readonly string[];
+  invalid: readonly string[];
+  content: string;
+  contentSize: number;
+  isLong: boolean;
+  hostname: string | null;
+  scheduledAt: Date | null;
+  acceptedAt: Date;
+}
+
+/** Per submission, in the group's order: its batch id, or the pool could not pay for it. */
+export type SubmissionResult = { batchId: string } | { refused: 'insufficientBalance' };
+
+export interface AcceptStore {
+  /** The account with this username, read as it is now. */
+  findAccount(username: string): Promise<Account | null>;
+  /**
+   * Writes a group of submissions in one transaction: batches, charges (each pool updated once),
+   * ledger lines, send rows, failure reports for invalid numbers. A submission its pool cannot pay
+   * for is refused alone; if the transaction fails, it throws and nothing of the group is kept.
+   */
+  commit(group: readonly Submission[]): Promise<SubmissionResult[]>;
+}
+
+export function createAcceptStore(db: DataSource): AcceptStore {
+  return db.options.type === 'mysql' ? new MysqlAcceptStore(db) : new SqliteAcceptStore(db);
+}

@@ -1,0 +1,169 @@
+import type { Pool as MysqlPool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import { type Account, SendStatus } from '../../../entities';
+import { mysqlPool } from '../../db/raw';
+import { retryingMysql } from '../../db/transaction';
+import { POOLS } from '../accounts';
+import { accountQuery } from './account';
+import type { AcceptStore, Submission, SubmissionResult } from './index';
+import {
+  accountIds,
+  balancesFrom,
+  batchId,
+  INVALID_NUMBER_CODE,
+  INVALID_NUMBER_REPORT,
+  ledgerNotes,
+  planGroup,
+  resultsOf,
+  SEND_COLUMNS,
+  sendRowValues,
+} from './plan';
+
+/** Rows one multi-row INSERT carries: a few hundred kilobytes, far below max_allowed_packet. */
+const ROWS_PER_INSERT = 1000;
+
+/** How this server numbers the rows of one multi-row INSERT. */
+interface AutoIncrement {
+  /** innodb_autoinc_lock_mode 0 or 1: one statement's rows get consecutive ids (2 interleaves them). */
+  consecutive: boolean;
+  /** auto_increment_increment: the step between them (Galera sets it per node). */
+  step: number;
+}
+
+/**
+ * MySQL/MariaDB: a group is a handful of round trips whatever its size: the accounts locked in id
+ * order, one UPDATE per pool, multi-row INSERTs of batches, ledger lines, send rows and reports.
+ */
+export class MysqlAcceptStore implements AcceptStore {
+  private readonly pool: MysqlPool;
+  private readonly account: ReturnType<typeof accountQuery>;
+  private autoIncrement: Promise<AutoIncrement> | null = null;
+
+  constructor(db: DataSource) {
+    this.pool = mysqlPool(db);
+    this.account = accountQuery(db);
+  }
+
+  async findAccount(username: string): Promise<Account | null> {
+    const [rows] = await this.pool.execute<RowDataPacket[]>(this.account.sql, [username]);
+    return rows[0] ? this.account.toAccount(rows[0]) : null;
+  }
+
+  commit(group: readonly Submission[]): Promise<SubmissionResult[]> {
+    return retryingMysql(async () => {
+      const numbering = await this.numbering();
+      const conn = await this.pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const results = await this.write(conn, group, numbering);
+        await conn.commit();
+        return results;
+      } catch (err) {
+        await conn.rollback().catch(() => undefined);
+        throw err;
+      } finally {
+        conn.release();
+      }
+    });
+  }
+
+  private numbering(): Promise<AutoIncrement> {
+    this.autoIncrement ??= this.pool
+      .query<RowDataPacket[]>('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step')
+      .then(([rows]) => ({ consecutive: Number(rows[0]?.mode) < 2, step: Number(rows[0]?.step) || 1 }));
+    return this.autoIncrement;
+  }
+
+  private async write(conn: PoolConnection, group: readonly Submission[], numbering: AutoIncrement): Promise<SubmissionResult[]> {
+    const [balanceRows] = await conn.query<RowDataPacket[]>(
+      `SELECT id, ${POOLS.map((p) => p.column).join(', ')} FROM account WHERE id IN (?) ORDER BY id FOR UPDATE`,
+      [accountIds(group)],
+    );
+    const plan = planGroup(group, balancesFrom(balanceRows));
+    for (const c of plan.charges) {
+      const [updated] = await conn.execute<ResultSetHeader>(
+        `UPDATE account SET ${c.column} = ${c.column} - ? WHERE id = ? AND ${c.column} >= ?`,
+        [c.total, c.accountId, c.total],
+      );
+      if (updated.affectedRows !== 1) throw new Error(`account ${c.accountId} changed under its charge`);
+    }
+
+    const paid = group.filter((_, i) => plan.paid[i]);
+    const batchRows = paid.map((s) => [s.account.id, s.acceptedAt, s.valid.length, s.segments, s.cost]);
+    const rowIds: number[] = [];
+    if (numbering.consecutive && batchRows.length > 0) {
+      const [inserted] = await conn.query<ResultSetHeader>(
+        'INSERT INTO batch (account_id, created_at, recipients, segments, cost) VALUES ?',
+        [batchRows],
+      );
+      for (let k = 0; k < batchRows.length; k++) rowIds.push(inserted.insertId + k * numbering.step);
+    } else {
+      for (const row of batchRows) {
+        const [inserted] = await conn.query<ResultSetHeader>(
+          'INSERT INTO batch (account_id, created_at, recipients, segments, cost) VALUES (?)',
+          [row],
+        );
+        rowIds.push(inserted.insertId);
+      }
+    }
+    let next = 0;
+    const batchIds = group.map((s, i) => (plan.paid[i] ? batchId(s, rowIds[next++]!) : null));
+
+    const time = (d: Date) => d;
+    const valid: unknown[][] = [];
+    const invalid: unknown[][] = [];
+    group.forEach((s, i) => {
+      const batch = batchIds[i];
+      if (!batch) return;
+      for (const mobile of s.valid) valid.push(sendRowValues(s, batch, mobile, true, time));
+      for (const mobile of s.invalid) invalid.push(sendRowValues(s, batch, mobile, false, time));
+    });
+    await this.insertRows(conn, valid);
+    const firstInvalidId = await this.insertRows(conn, invalid);
+    if (firstInvalidId !== null) {
+      // The failed rows just inserted (ids from the first of them, batches of this group) each get
+      // their failure report in one statement, whatever the server's id numbering.
+      await conn.query(
+        `INSERT INTO report (account_id, send_id, batch_id, mobile, status, code, send_time, report_time)
+         SELECT account_id, ID, batch_id, infoto, ?, ?, Createtime, Createtime FROM send
+          WHERE ID >= ? AND STATUS = ? AND batch_id IN (?)`,
+        [INVALID_NUMBER_REPORT, INVALID_NUMBER_CODE, firstInvalidId, SendStatus.failed, batchIds.filter(Boolean)],
+      );
+    }
+    if (plan.ledger.length > 0) {
+      await conn.query(
+        'INSERT INTO balance_ledger (account_id, pool, original, amount, remaining, business, business_number, operator, notes, created_at) VALUES ?',
+        [
+          plan.ledger.map((line) => {
+            const s = group[line.batchIndex]!;
+            return [
+              line.accountId,
+              line.pool,
+              line.original,
+              line.amount,
+              line.remaining,
+              'send',
+              batchIds[line.batchIndex],
+              s.account.username,
+              ledgerNotes(s),
+              s.acceptedAt,
+            ];
+          }),
+        ],
+      );
+    }
+    return resultsOf(plan, batchIds);
+  }
+
+  /** Inserts send rows in multi-row statements; returns the id of the first, or null if there were none. */
+  private async insertRows(conn: PoolConnection, rows: unknown[][]): Promise<number | null> {
+    let first: number | null = null;
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const [inserted] = await conn.query<ResultSetHeader>(`INSERT INTO send (${SEND_COLUMNS.join(', ')}) VALUES ?`, [
+        rows.slice(i, i + ROWS_PER_INSERT),
+      ]);
+      first ??= inserted.insertId;
+    }
+    return first;
+  }
+}
