@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import type { Account } from '../../../entities';
+import { type Account, SendStatus } from '../../../entities';
 import { sqliteHandle, sqliteWrite } from '../../db/raw';
 import { POOLS } from '../accounts';
 import { accountQuery } from './account';
@@ -17,6 +17,9 @@ import {
   SEND_COLUMNS,
   sendRowValues,
 } from './plan';
+
+/** Rows one INSERT carries: 17 columns each stay far below SQLite's 32,766 bound parameters. */
+const ROWS_PER_INSERT = 500;
 
 /** A Date as TypeORM keeps it in SQLite: UTC text with milliseconds. */
 function utcText(d: Date): string {
@@ -35,9 +38,10 @@ export class SqliteAcceptStore implements AcceptStore {
     charge: BetterSqlite3.Statement[];
     batch: BetterSqlite3.Statement;
     ledger: BetterSqlite3.Statement;
-    send: BetterSqlite3.Statement;
-    report: BetterSqlite3.Statement;
+    reports: BetterSqlite3.Statement;
   };
+  /** Multi-row INSERTs into send, by their number of rows (at most ROWS_PER_INSERT). */
+  private readonly sendInserts = new Map<number, BetterSqlite3.Statement>();
 
   constructor(private readonly db: DataSource) {
     const sqlite = sqliteHandle(db);
@@ -51,11 +55,34 @@ export class SqliteAcceptStore implements AcceptStore {
         `INSERT INTO balance_ledger (account_id, pool, original, amount, remaining, business, business_number, operator, notes, created_at)
          VALUES (?, ?, ?, ?, ?, 'send', ?, ?, ?, ?)`,
       ),
-      send: sqlite.prepare(`INSERT INTO send (${SEND_COLUMNS.join(', ')}) VALUES (${SEND_COLUMNS.map(() => '?').join(', ')})`),
-      report: sqlite.prepare(
-        'INSERT INTO report (account_id, send_id, batch_id, mobile, status, code, send_time, report_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      reports: sqlite.prepare(
+        `INSERT INTO report (account_id, send_id, batch_id, mobile, status, code, send_time, report_time)
+         SELECT account_id, ID, batch_id, infoto, ?, ?, Createtime, Createtime FROM send
+          WHERE ID >= ? AND STATUS = ? AND batch_id IN (SELECT value FROM json_each(?))`,
       ),
     };
+  }
+
+  /** Inserts send rows in multi-row statements; returns a lower bound of their ids, or null if there were none. */
+  private insertRows(rows: unknown[][]): number | null {
+    let first: number | null = null;
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      const last = Number(this.sendInsert(chunk.length).run(chunk.flat()).lastInsertRowid);
+      // One statement's rows get consecutive rowids, the last of them reported.
+      first ??= last - chunk.length + 1;
+    }
+    return first;
+  }
+
+  private sendInsert(rows: number): BetterSqlite3.Statement {
+    let statement = this.sendInserts.get(rows);
+    if (!statement) {
+      const row = `(${SEND_COLUMNS.map(() => '?').join(', ')})`;
+      statement = sqliteHandle(this.db).prepare(`INSERT INTO send (${SEND_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`);
+      this.sendInserts.set(rows, statement);
+    }
+    return statement;
   }
 
   async findAccount(username: string): Promise<Account | null> {
@@ -72,19 +99,30 @@ export class SqliteAcceptStore implements AcceptStore {
         if (st.charge[c.pool]!.run(c.total, c.accountId, c.total).changes !== 1)
           throw new Error(`account ${c.accountId} changed under its charge`);
       }
-      const batchIds = group.map((s, i) => {
-        if (!plan.paid[i]) return null;
-        const at = utcText(s.acceptedAt);
-        const id = Number(st.batch.run(s.account.id, at, s.valid.length, s.segments, s.cost).lastInsertRowid);
-        const batch = batchId(s, id);
-        for (const mobile of s.valid) st.send.run(...sendRowValues(s, batch, mobile, true, utcText));
-        for (const mobile of s.invalid) {
-          const values = sendRowValues(s, batch, mobile, false, utcText);
-          const sendId = st.send.run(...values).lastInsertRowid;
-          st.report.run(s.account.id, sendId, batch, values[3], INVALID_NUMBER_REPORT, INVALID_NUMBER_CODE, at, at);
-        }
-        return batch;
+      const batchIds = group.map((s, i) =>
+        plan.paid[i]
+          ? batchId(s, Number(st.batch.run(s.account.id, utcText(s.acceptedAt), s.valid.length, s.segments, s.cost).lastInsertRowid))
+          : null,
+      );
+      const valid: unknown[][] = [];
+      const invalid: unknown[][] = [];
+      group.forEach((s, i) => {
+        const batch = batchIds[i];
+        if (!batch) return;
+        for (const mobile of s.valid) valid.push(sendRowValues(s, batch, mobile, true, utcText));
+        for (const mobile of s.invalid) invalid.push(sendRowValues(s, batch, mobile, false, utcText));
       });
+      this.insertRows(valid);
+      const firstInvalidId = this.insertRows(invalid);
+      if (firstInvalidId !== null) {
+        st.reports.run(
+          INVALID_NUMBER_REPORT,
+          INVALID_NUMBER_CODE,
+          firstInvalidId,
+          SendStatus.failed,
+          JSON.stringify(batchIds.filter(Boolean)),
+        );
+      }
       for (const line of plan.ledger) {
         const s = group[line.batchIndex]!;
         st.ledger.run(
