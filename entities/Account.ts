@@ -20,6 +20,8 @@ export class Account {
   /** Comma list of vendors in failover order; empty uses the gateway's default route. */
   @Column({ type: 'varchar', length: 255, nullable: true }) route!: string | null;
   @Column({ type: 'integer', default: 1 }) enabled!: number;
+  /** 1: every text this account sends must carry its signature 【…】 (the audit refuses it otherwise). */
+  @Column({ name: 'require_signature', type: 'integer', default: 0 }) requireSignature!: number;
   @Column({ name: 'created_at', type: 'datetime' }) createdAt!: Date;
   /**
    * The legacy `userid` a legacy system writes into `send.userid` for this account (PRO_DSFDXJK's

@@ -1,4 +1,5 @@
 import { Account } from './Account';
+import { AuditRule } from './AuditRule';
 import { BalanceLedger } from './BalanceLedger';
 import { Batch } from './Batch';
 import { ParkedReport } from './ParkedReport';
@@ -7,6 +8,6 @@ import { Report } from './Report';
 import { Send } from './Send';
 import { VendorLease } from './VendorLease';
 
-export { Account, BalanceLedger, Batch, ParkedReport, Reply, Report, Send, VendorLease };
+export { Account, AuditRule, BalanceLedger, Batch, ParkedReport, Reply, Report, Send, VendorLease };
 export { SendStatus } from './Send';
-export const entities = [Send, Batch, Account, BalanceLedger, Report, ParkedReport, Reply, VendorLease];
+export const entities = [Send, Batch, Account, BalanceLedger, Report, ParkedReport, Reply, VendorLease, AuditRule];

@@ -143,6 +143,87 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
     );
 
   cli
+    .command('account:require-signature')
+    .description("refuse USER's texts that carry no signature 【…】 (on), or send them as they are (off)")
+    .argument('<user>')
+    .argument('<on|off>')
+    .allowExcessArguments(false)
+    .action(
+      run((config, username, onOff) => {
+        if (onOff !== 'on' && onOff !== 'off') throw new AccountError(`say on or off, got ${JSON.stringify(onOff)}`, 'invalid');
+        return withCore(config, async (core) => {
+          await core.accounts.setRequireSignature(username!, onOff === 'on');
+          console.log(`account ${username} ${onOff === 'on' ? 'must sign its texts 【…】' : 'may send unsigned texts'}`);
+          return 0;
+        });
+      }),
+    );
+
+  cli
+    .command('audit:words')
+    .description('list the forbidden words (with the account a word belongs to, or * for every account)')
+    .action(
+      run((config) =>
+        withCore(config, async (core) => {
+          const words = await core.audit.listWords();
+          for (const w of words) console.log(`${w.username ?? '*'}\t${w.word}`);
+          if (words.length === 0) console.log('no forbidden words');
+          return 0;
+        }),
+      ),
+    );
+
+  cli
+    .command('audit:word:add')
+    .description("forbid a word in every text (or only in USER's); it applies on every node within a second")
+    .argument('<word>')
+    .argument('[user]')
+    .allowExcessArguments(false)
+    .action(
+      run((config, word, username) =>
+        withCore(config, async (core) => {
+          const added = await core.audit.addWord(word!, username);
+          console.log(
+            added ? `forbidden: ${word!.trim()}${username ? ` (account ${username})` : ''}` : `already forbidden: ${word!.trim()}`,
+          );
+          return 0;
+        }),
+      ),
+    );
+
+  cli
+    .command('audit:word:remove')
+    .description("allow a forbidden word again (for every account, or USER's own rule)")
+    .argument('<word>')
+    .argument('[user]')
+    .allowExcessArguments(false)
+    .action(
+      run((config, word, username) =>
+        withCore(config, async (core) => {
+          const removed = await core.audit.removeWord(word!, username);
+          console.log(removed ? `allowed again: ${word!.trim()}` : `not a forbidden word: ${word!.trim()}`);
+          return removed ? 0 : 1;
+        }),
+      ),
+    );
+
+  cli
+    .command('audit:check')
+    .description('audit a text as a send would (for USER, if named): prints ok or why it would be refused')
+    .argument('<content>')
+    .argument('[user]')
+    .allowExcessArguments(false)
+    .action(
+      run((config, content, username) =>
+        withCore(config, async (core) => {
+          const refusal = await core.audit.verdict(content!, username);
+          console.log(refusal ? `refused: ${refusal.message}` : 'ok');
+          return refusal ? 1 : 0;
+        }),
+      ),
+    );
+
+  cli
     .command('reply:inject')
     .description('queue an inbound reply as if a vendor received it')
     .argument('<mobile>')

@@ -13,6 +13,11 @@ import type { Vendor } from '../vendors/types';
  *   POST /admin/accounts/:username/route {route: [vendor, …]} (empty: the default route)
  *   POST /admin/replies                  {mobile, content, username?, extNo?}: as if a vendor received it
  *   GET  /admin/replies/unassigned       replies no account could be found for
+ *   POST /admin/accounts/:username/require-signature {required: boolean}: texts must carry 【…】
+ *   GET  /admin/audit/words              the forbidden words [{word, username|null}]
+ *   POST /admin/audit/words              {word, username?}: forbid a word (for one account if named)
+ *   POST /admin/audit/words/remove       {word, username?}
+ *   POST /admin/audit/check              {content, username?}: {ok} or {ok: false, reason, detail}
  *   GET  /admin/vendors/:name/balance    the balance at the vendor
  */
 export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: string): Middleware {
@@ -46,6 +51,7 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const topup = /^\/admin\/accounts\/([^/]+)\/topup$/.exec(ctx.path);
     const route = /^\/admin\/accounts\/([^/]+)\/route$/.exec(ctx.path);
+    const requireSignature = /^\/admin\/accounts\/([^/]+)\/require-signature$/.exec(ctx.path);
 
     try {
       await adminWrite();
@@ -79,6 +85,25 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
         const username = decodeURIComponent(route[1]!);
         await core.accounts.setRoute(username, names);
         ctx.body = { username, route: names };
+      } else if (requireSignature) {
+        if (typeof body.required !== 'boolean') return bad(ctx, 'required must be true or false');
+        const username = decodeURIComponent(requireSignature[1]!);
+        await core.accounts.setRequireSignature(username, body.required);
+        ctx.body = { username, requireSignature: body.required };
+      } else if (ctx.path === '/admin/audit/words' || ctx.path === '/admin/audit/words/remove') {
+        if (!str('word')) return bad(ctx, 'word is required');
+        const username = str('username') || undefined;
+        if (ctx.path === '/admin/audit/words') {
+          const added = await core.audit.addWord(str('word'), username);
+          ctx.status = added ? 201 : 200;
+          ctx.body = { word: str('word').trim(), username: username ?? null, added };
+        } else {
+          ctx.body = { word: str('word').trim(), username: username ?? null, removed: await core.audit.removeWord(str('word'), username) };
+        }
+      } else if (ctx.path === '/admin/audit/check') {
+        if (typeof body.content !== 'string') return bad(ctx, 'content is required');
+        const refusal = await core.audit.verdict(body.content, str('username') || undefined);
+        ctx.body = refusal ? { ok: false, reason: refusal.code, detail: refusal.detail ?? null, message: refusal.message } : { ok: true };
       } else if (ctx.path === '/admin/replies') {
         if (!str('mobile') || !str('content')) return bad(ctx, 'mobile and content are required');
         const outcome = await core.replies.record({
@@ -113,6 +138,8 @@ async function adminReads(ctx: Context, core: Core, vendors: Map<string, Vendor>
       content: r.content,
       receivedAt: r.receivedAt,
     }));
+  } else if (ctx.path === '/admin/audit/words') {
+    ctx.body = await core.audit.listWords();
   } else if (balance) {
     const vendor = vendors.get(decodeURIComponent(balance[1]!));
     if (!vendor) return bad(ctx, 'no such vendor', 404);

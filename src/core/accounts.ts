@@ -160,6 +160,13 @@ export class Accounts {
     );
   }
 
+  /** Whether every text this account sends must carry a signature 【…】 (the audit refuses unsigned ones). */
+  async setRequireSignature(username: string, required: boolean): Promise<void> {
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { requireSignature: required ? 1 : 0 }));
+  }
+
   /**
    * Maps the legacy `userid` a legacy system writes into `send.userid` to this account (null: none),
    * so that rows it inserts are charged to and reported to it. One userid belongs to one account.

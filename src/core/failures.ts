@@ -15,13 +15,20 @@ export const FailureReasons = {
   noValidMobile: 'not one valid number',
   tooManyMobiles: 'more than 20,000 numbers',
   insufficientBalance: 'the pool holds less than the cost',
+  forbiddenWord: 'the text holds a forbidden word',
+  sqlContent: 'the text looks like an SQL statement',
+  missingSignature: 'the account must sign its texts 【…】 and this one is not signed',
   internal: 'the gateway failed; try later',
 } as const;
 
 export type FailureCode = keyof typeof FailureReasons;
 
 export class Failure extends Error {
-  constructor(readonly code: FailureCode) {
-    super(FailureReasons[code]);
+  /** What the refusal is about, where the contracts name it (the forbidden word). */
+  constructor(
+    readonly code: FailureCode,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${FailureReasons[code]}: ${detail}` : FailureReasons[code]);
   }
 }

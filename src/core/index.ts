@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createAcceptStore } from './accept';
 import { Accounts } from './accounts';
+import { Audit } from './audit';
 import { Replies } from './replies';
 import { Reports } from './reports';
 import { Sending } from './sending';
@@ -8,6 +9,7 @@ import { Sending } from './sending';
 /** The protocol-free heart every face calls: accounts, sending, report and reply queues. */
 export interface Core {
   accounts: Accounts;
+  audit: Audit;
   sending: Sending;
   reports: Reports;
   replies: Replies;
@@ -15,9 +17,11 @@ export interface Core {
 
 export function createCore(db: DataSource): Core {
   const accept = createAcceptStore(db);
+  const audit = new Audit(db);
   return {
     accounts: new Accounts(db, accept),
-    sending: new Sending(accept),
+    audit,
+    sending: new Sending(accept, audit),
     reports: new Reports(db),
     replies: new Replies(db),
   };

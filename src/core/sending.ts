@@ -1,6 +1,7 @@
 import type { Account } from '../../entities';
 import type { AcceptStore } from './accept';
 import type { Pool } from './accounts';
+import type { Audit } from './audit';
 import { Failure } from './failures';
 import { GroupCommit } from './groupCommit';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
@@ -40,7 +41,10 @@ export interface SmsAccepted {
 export class Sending {
   readonly groups: GroupCommit;
 
-  constructor(store: AcceptStore) {
+  constructor(
+    store: AcceptStore,
+    private readonly audit: Audit,
+  ) {
     this.groups = new GroupCommit(store);
   }
 
@@ -52,6 +56,7 @@ export class Sending {
     const recipients = parseRecipients(req.mobiles);
     if (recipients.total > MAX_NUMBERS) throw new Failure('tooManyMobiles');
     if (recipients.valid.length === 0) throw new Failure('noValidMobile');
+    await this.audit.check(req.content, req.account);
 
     const segments = segmentCount(req.content, req.isLong);
     const cost = segments * recipients.valid.length;

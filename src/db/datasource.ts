@@ -9,8 +9,15 @@ import { Initial1764000000000 } from './migrations/1764000000000-Initial';
 import { VendorPolls1765000000000 } from './migrations/1765000000000-VendorPolls';
 import { LegacyProcedure1766000000000 } from './migrations/1766000000000-LegacyProcedure';
 import { LegacyUserId1767000000000 } from './migrations/1767000000000-LegacyUserId';
+import { Audit1768000000000 } from './migrations/1768000000000-Audit';
 
-export const migrations = [Initial1764000000000, VendorPolls1765000000000, LegacyProcedure1766000000000, LegacyUserId1767000000000];
+export const migrations = [
+  Initial1764000000000,
+  VendorPolls1765000000000,
+  LegacyProcedure1766000000000,
+  LegacyUserId1767000000000,
+  Audit1768000000000,
+];
 
 /**
  * Builds the TypeORM options for a DATABASE_URL: `sqlite:<file>` or `mysql://user:pass@host:port/db`.

@@ -36,6 +36,9 @@ export const REASONS: Record<FailureCode, string> = {
   noValidMobile: '没有有效的手机号码',
   tooManyMobiles: '手机号码数量超过20000个',
   insufficientBalance: '余额不足',
+  forbiddenWord: '短信内容含有禁发词',
+  sqlContent: '短信内容含有非法字符',
+  missingSignature: '短信内容缺少签名',
   internal: '系统繁忙,请稍后再试',
 };
 
@@ -83,7 +86,7 @@ export function userApiOperations(core: Core): UserApiOperations {
         const account = await core.accounts.authenticate(args.username ?? '', decodeBase64Password(args.password), call.ip);
         return await fn(account, args, call);
       } catch (err) {
-        if (err instanceof Failure) return failureAnswer(REASONS[err.code]);
+        if (err instanceof Failure) return failureAnswer(err.detail ? `${REASONS[err.code]}:${err.detail}` : REASONS[err.code]);
         throw err;
       }
     };
