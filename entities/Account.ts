@@ -16,6 +16,8 @@ export class Account {
   /** Comma list of caller IPs allowed; empty allows all. */
   @Column({ name: 'ip_allow', type: 'varchar', length: 255, nullable: true }) ipAllow!: string | null;
   @Column({ type: 'varchar', length: 32, nullable: true }) signature!: string | null;
+  /** 企业编号 (UMS SpCode): when set, a UMS call must give it. */
+  @Column({ name: 'sp_code', type: 'varchar', length: 32, nullable: true }) spCode!: string | null;
   @Column({ name: 'ext_no', type: 'varchar', length: 16, nullable: true }) extNo!: string | null;
   /** Comma list of vendors in failover order; empty uses the gateway's default route. */
   @Column({ type: 'varchar', length: 255, nullable: true }) route!: string | null;

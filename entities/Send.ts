@@ -47,4 +47,6 @@ export class Send {
   @Column({ name: 'report_status', type: 'varchar', length: 32, nullable: true }) reportStatus!: string | null;
   @Column({ name: 'report_time', type: 'datetime', nullable: true }) reportTime!: Date | null;
   @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true }) lastError!: string | null;
+  /** The caller's 流水号 (UMS), returned with this message's report. */
+  @Column({ type: 'varchar', length: 32, nullable: true }) serial!: string | null;
 }

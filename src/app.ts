@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import Koa from 'koa';
+import Koa, { type Context, type Middleware } from 'koa';
 import { adminRoutes } from './admin/routes';
 import type { Core } from './core';
 import type { Logger } from './logger';
@@ -8,6 +8,7 @@ import { soapService, type SoapServiceOptions } from './soap/service';
 import { userApiService } from './faces/userApi';
 import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/userApiHttp';
 import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
+import { UMS_HTTP_PATHS, umsHttpInternalError, umsHttpService } from './faces/umsHttp';
 import { callbackRoutes } from './callbacks';
 import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
@@ -29,11 +30,42 @@ export interface AppParts {
   soap: Omit<SoapServiceOptions, 'log'>;
 }
 
-/** The HTTP side: one middleware per legacy face, vendors' callbacks, the admin API, health. */
+/** A legacy contract as served: its middleware, the paths it answers, and its own answer when the gateway fails. */
+interface Face {
+  middleware: Middleware;
+  owns(path: string): boolean;
+  internalError(ctx: Context): void;
+}
+
+function faces(parts: AppParts): Face[] {
+  const http = { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log };
+  return [
+    {
+      middleware: soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }),
+      owns: (path) => path.startsWith('/services/'),
+      internalError: (ctx) => {
+        ctx.type = soapContentType('1.1');
+        ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
+      },
+    },
+    {
+      middleware: userApiHttpService(parts.core, http),
+      owns: (path) => path === SERVLET_PATH,
+      internalError: (ctx) => {
+        ctx.set('Content-Type', ANSWER_CONTENT_TYPE);
+        ctx.body = iconv.encode(INTERNAL_ERROR_ANSWER, 'gbk');
+      },
+    },
+    { middleware: umsHttpService(parts.core, http), owns: (path) => UMS_HTTP_PATHS.includes(path), internalError: umsHttpInternalError },
+  ];
+}
+
+/** The HTTP side: the legacy faces, vendors' callbacks, the admin API, health. */
 export function createApp(parts: AppParts): Koa {
   const app = new Koa();
   app.proxy = parts.trustProxy;
   app.silent = true;
+  const served = faces(parts);
 
   // Last line of defence: whatever escaped a face is logged, and the caller gets a plain fault, never a trace.
   app.use(async (ctx, next) => {
@@ -42,15 +74,9 @@ export function createApp(parts: AppParts): Koa {
     } catch (err) {
       parts.log.error({ err, path: ctx.path }, 'request failed');
       ctx.status = 500;
-      if (ctx.path.startsWith('/services/')) {
-        ctx.type = soapContentType('1.1');
-        ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
-      } else if (ctx.path === SERVLET_PATH) {
-        ctx.set('Content-Type', ANSWER_CONTENT_TYPE);
-        ctx.body = iconv.encode(INTERNAL_ERROR_ANSWER, 'gbk');
-      } else {
-        ctx.body = { error: 'internal error' };
-      }
+      const face = served.find((f) => f.owns(ctx.path));
+      if (face) face.internalError(ctx);
+      else ctx.body = { error: 'internal error' };
     }
   });
   app.use(async (ctx, next) => {
@@ -72,8 +98,7 @@ export function createApp(parts: AppParts): Koa {
       }
     } else return next();
   });
-  app.use(soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }));
-  app.use(userApiHttpService(parts.core, { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log }));
+  for (const face of served) app.use(face.middleware);
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
   app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken));
   return app;

@@ -143,6 +143,22 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
     );
 
   cli
+    .command('account:sp-code')
+    .description("the 企业编号 (SpCode) UMS callers of USER must give ('none': not checked)")
+    .argument('<user>')
+    .argument('<code>')
+    .allowExcessArguments(false)
+    .action(
+      run((config, username, code) =>
+        withCore(config, async (core) => {
+          await core.accounts.setSpCode(username!, code!);
+          console.log(code === 'none' ? `account ${username} has no 企业编号` : `account ${username} has 企业编号 ${code}`);
+          return 0;
+        }),
+      ),
+    );
+
+  cli
     .command('account:require-signature')
     .description("refuse USER's texts that carry no signature 【…】 (on), or send them as they are (off)")
     .argument('<user>')

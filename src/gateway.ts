@@ -146,10 +146,10 @@ async function demoAccount(db: DataSource, core: Core, wanted: boolean, log: Log
     DEMO.username,
     DEMO.password,
     { 0: DEMO.balance, 1: DEMO.balance, 2: DEMO.balance },
-    { ipAllow: DEMO.ipAllow },
+    { ipAllow: DEMO.ipAllow, spCode: DEMO.spCode },
   );
   // Its password is public by design, so this line shows it; no other log line carries a password.
   log.info(
-    `created the demo account: username "${DEMO.username}", password "${DEMO.password}" (BASE64 ${Buffer.from(DEMO.password).toString('base64')}), ${DEMO.balance} messages in each pool; it answers callers on this machine only (${DEMO.ipAllow}) and is disabled when an operator creates the first real account or DEMO_ACCOUNT=false`,
+    `created the demo account: username "${DEMO.username}", password "${DEMO.password}" (BASE64 ${Buffer.from(DEMO.password).toString('base64')}), ${DEMO.balance} messages in each pool, 企业编号 (UMS SpCode) ${DEMO.spCode}; it answers callers on this machine only (${DEMO.ipAllow}) and is disabled when an operator creates the first real account or DEMO_ACCOUNT=false`,
   );
 }

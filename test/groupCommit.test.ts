@@ -37,8 +37,8 @@ for (const dialect of DIALECTS) {
     });
 
     const account = (balance: number) => core.accounts.create(`gc${++n}`, 'pw', { 1: balance });
-    const send = (a: Account, mobiles: string, content = '验证码 1234') =>
-      core.sending.submit({ account: a, pool: 1, content, mobiles, isLong: false, hostname: '127.0.0.1' });
+    const send = (a: Account, mobiles: string, content = '验证码 1234', serial: string | null = null, via = core) =>
+      via.sending.submit({ account: a, pool: 1, content, mobiles, isLong: false, hostname: '127.0.0.1', serial });
     /** Submissions made in one turn of the event loop, as concurrent callers' would be; the number of groups they took. */
     const together = async <T>(calls: (() => Promise<T>)[]) => {
       const groupsBefore = core.sending.groups.stats.groups;
@@ -173,6 +173,65 @@ for (const dialect of DIALECTS) {
         failed.map((r) => [r.ID, r.batchId, r.infoto, 0, 'INVALID']),
       );
       assert.equal(await balance(a), 8);
+    });
+
+    test('a serial number repeated with the same request is answered like the first call, sent and charged once', async () => {
+      const a = await account(20);
+      const b = await account(20);
+      const { settled, groups } = await together([
+        () => send(a, '13800000051,12345', '流水号测试', '00020261202093015123'),
+        () => send(a, '13800000051,12345', '流水号测试', '00020261202093015123'),
+        () => send(b, '13800000052', '流水号测试', '00020261202093015123'),
+      ]);
+      assert.equal(groups, 1);
+      const [first, again, other] = settled.map((s) => (s.status === 'fulfilled' ? s.value : assert.fail(String(s.reason))));
+      assert.equal(again!.batchId, first!.batchId);
+      assert.deepEqual([first!.repeated, again!.repeated, other!.repeated], [false, true, false]);
+      assert.deepEqual(again!.invalid, ['12345'], 'the repeat lists the numbers the first call failed');
+      assert.notEqual(other!.batchId, first!.batchId, "another account's serial numbers are its own");
+      // In a later group too, and the balance was taken once.
+      const later = await send(a, '13800000051,12345', '流水号测试', '00020261202093015123');
+      assert.equal(later.batchId, first!.batchId);
+      assert.equal(later.repeated, true);
+      assert.equal(later.accepted, 1);
+      assert.equal(await balance(a), 19);
+      assert.equal((await rowsOf(a)).length, 2);
+      assert.equal((await db.getRepository(Batch).findOneByOrFail({ accountId: a.id })).serial, '00020261202093015123');
+    });
+
+    test('a serial number reused for another request, or not digits, is refused', async () => {
+      const a = await account(20);
+      await send(a, '13800000061', '第一条', '777');
+      await assert.rejects(
+        send(a, '13800000061', '另一条', '777'),
+        (err: unknown) => err instanceof Failure && err.code === 'duplicateSerial',
+      );
+      await assert.rejects(send(a, '13800000061', '第一条', 'ab-12'), (err: unknown) => err instanceof Failure && err.code === 'badSerial');
+      await assert.rejects(
+        send(a, '13800000061', '第一条', '1'.repeat(33)),
+        (err: unknown) => err instanceof Failure && err.code === 'badSerial',
+      );
+      assert.equal(await balance(a), 19);
+    });
+
+    test('two nodes given the same new serial number at once store one batch', async () => {
+      const other = await openDatabase((db.options as { database?: string; url?: string }).url ?? `sqlite:${db.options.database}`, false);
+      try {
+        const node = createCore(other);
+        const a = await account(20);
+        const results = await Promise.all([
+          send(a, '13800000071', '并发', '4242'),
+          send(a, '13800000071', '并发', '4242', node),
+          send(a, '13800000071', '并发', '4242'),
+          send(a, '13800000071', '并发', '4242', node),
+        ]);
+        assert.equal(new Set(results.map((r) => r.batchId)).size, 1);
+        assert.equal(results.filter((r) => !r.repeated).length, 1);
+        assert.equal(await balance(a), 19);
+        assert.equal((await rowsOf(a)).length, 1);
+      } finally {
+        await other.destroy();
+      }
     });
 
     test('a lone call on an idle gateway is its own group', async () => {

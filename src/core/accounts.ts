@@ -20,7 +20,7 @@ export const MAX_BALANCE = 1_000_000_000;
  * The demo account of the embedded default. Its password is public, so it answers loopback
  * callers only, and it is retired as soon as a real account exists or DEMO_ACCOUNT=false.
  */
-export const DEMO = { username: 'demo', password: 'demo123', balance: 100000, ipAllow: '127.0.0.1,::1' } as const;
+export const DEMO = { username: 'demo', password: 'demo123', balance: 100000, ipAllow: '127.0.0.1,::1', spCode: '100001' } as const;
 
 /** An operator's request the core refuses (bad balance, existing username): never a caller's refusal. */
 export class AccountError extends Error {
@@ -48,6 +48,13 @@ export function checkRoute(route: string[], configured: Iterable<string>): void 
   const unknown = route.filter((v) => !known.includes(v));
   if (unknown.length > 0)
     throw new AccountError(`not configured vendors: ${unknown.join(', ')} (configured: ${known.join(', ')})`, 'invalid');
+}
+
+/** A 企业编号 as UMS hands them out: digits, at most 32. */
+function checkSpCode(spCode: string): string {
+  const value = spCode.trim();
+  if (!/^\d{1,32}$/.test(value)) throw new AccountError(`a 企业编号 (SpCode) is 1 to 32 digits, got ${JSON.stringify(spCode)}`, 'invalid');
+  return value;
 }
 
 export function isPool(n: number): n is Pool {
@@ -96,7 +103,7 @@ export class Accounts {
     username: string,
     password: string,
     balances: Partial<Record<Pool, unknown>> = {},
-    options: { ipAllow?: string; retireDemo?: boolean } = {},
+    options: { ipAllow?: string; retireDemo?: boolean; spCode?: string } = {},
   ): Promise<Account> {
     if (!username || username.length > 64) throw new AccountError('a username is 1 to 64 characters', 'invalid');
     if (!password) throw new AccountError('a password is required', 'invalid');
@@ -110,6 +117,7 @@ export class Accounts {
       balanceGateway: 0,
       balanceMember: 0,
       ipAllow: options.ipAllow ?? null,
+      spCode: options.spCode ? checkSpCode(options.spCode) : null,
       enabled: 1,
       createdAt: new Date(),
     });
@@ -158,6 +166,14 @@ export class Accounts {
     await inTransaction(this.db, (m) =>
       m.getRepository(Account).update({ id: account.id }, { route: route.length > 0 ? route.join(',') : null }),
     );
+  }
+
+  /** Sets the 企业编号 (UMS SpCode) a UMS caller of this account must give; null: none is checked. */
+  async setSpCode(username: string, spCode: string | null): Promise<void> {
+    const value = spCode === null || spCode.trim() === '' || spCode === 'none' ? null : checkSpCode(spCode);
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { spCode: value }));
   }
 
   /** Whether every text this account sends must carry a signature 【…】 (the audit refuses unsigned ones). */

@@ -3,6 +3,10 @@ import { Account, AuditRule } from '../../entities';
 import { isDuplicateKey } from '../db/transaction';
 import { AccountError } from './accounts';
 import { Failure } from './failures';
+import { characterCount } from './segments';
+
+/** Longest text accepted: 15 parts of a concatenated message, far beyond what carriers deliver reliably. */
+export const MAX_CONTENT_CHARS = 15 * 67;
 
 /** How old the rules a node checks against may be: a word an operator adds applies everywhere within this. */
 const RULES_MAX_AGE_MS = 1000;
@@ -55,9 +59,8 @@ interface Rules {
 /**
  * The content audit every send passes, on every face and the database path, and the UMS
  * `Auditing` operation asks for alone: forbidden words (the refusal names the word, as the
- * seeds' `-3|禁发词` does), SQL statements, and the signature an account must carry. Empty and
- * over-long texts are refused by the send itself. Rules live in the database, managed with smsgw
- * and the admin API.
+ * seeds' `-3|禁发词` does), SQL statements, the signature an account must carry, and empty or
+ * over-long texts. Rules live in the database, managed with smsgw and the admin API.
  */
 export class Audit {
   private rules: Rules | null = null;
@@ -69,6 +72,8 @@ export class Audit {
 
   /** Throws the Failure that refuses this text for this account; returns if it may be sent. */
   async check(content: string, account: Pick<Account, 'id' | 'requireSignature'>): Promise<void> {
+    if (!content || content.trim() === '') throw new Failure('emptyContent');
+    if (characterCount(content) > MAX_CONTENT_CHARS) throw new Failure('contentTooLong');
     const rules = await this.current();
     const text = normalizeForAudit(content);
     for (const key of [0, Number(account.id)]) {

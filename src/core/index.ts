@@ -21,7 +21,7 @@ export function createCore(db: DataSource): Core {
   return {
     accounts: new Accounts(db, accept),
     audit,
-    sending: new Sending(accept, audit),
+    sending: new Sending(db, accept, audit),
     reports: new Reports(db),
     replies: new Replies(db),
   };

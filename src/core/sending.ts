@@ -1,14 +1,14 @@
-import type { Account } from '../../entities';
+import { createHash } from 'node:crypto';
+import { type DataSource, In } from 'typeorm';
+import { type Account, Batch, Send, SendStatus } from '../../entities';
 import type { AcceptStore } from './accept';
+import { INVALID_NUMBER_ERROR } from './accept/plan';
 import type { Pool } from './accounts';
 import type { Audit } from './audit';
 import { Failure } from './failures';
 import { GroupCommit } from './groupCommit';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
-
-/** Longest text accepted: 15 parts of a concatenated message, far beyond what carriers deliver reliably. */
-export const MAX_CONTENT_CHARS = 15 * 67;
 
 export interface SmsRequest {
   account: Account;
@@ -20,6 +20,10 @@ export interface SmsRequest {
   /** The caller's address, kept in the legacy `hostname` column. */
   hostname: string | null;
   scheduledAt?: Date | null;
+  /** The caller's 流水号 (UMS): a second call with it is answered like the first, not sent again. */
+  serial?: string | null;
+  /** Refuse the whole call when one number is invalid (UMS 提交时检测方式 0), instead of sending to the valid ones. */
+  allOrNothing?: boolean;
 }
 
 export interface SmsAccepted {
@@ -29,7 +33,14 @@ export interface SmsAccepted {
   duplicates: number;
   segments: number;
   charged: number;
+  /** The numbers refused as invalid, as the caller wrote them (stored as failed rows). */
+  invalid: string[];
+  /** The call repeated an earlier one's serial number: this is that call's batch, nothing new was stored or charged. */
+  repeated: boolean;
 }
+
+/** A 流水号: digits, at most 32 (the column); UMS callers send 20 (`000` + yyyyMMddHHmmssSSS). */
+const SERIAL = /^\d{1,32}$/;
 
 /**
  * Accepts a send: validates it, then hands it to the group commit, which charges segments ×
@@ -42,6 +53,7 @@ export class Sending {
   readonly groups: GroupCommit;
 
   constructor(
+    private readonly db: DataSource,
     store: AcceptStore,
     private readonly audit: Audit,
   ) {
@@ -49,14 +61,14 @@ export class Sending {
   }
 
   async submit(req: SmsRequest): Promise<SmsAccepted> {
-    if (!req.content || req.content.trim() === '') throw new Failure('emptyContent');
-    const contentSize = characterCount(req.content);
-    if (contentSize > MAX_CONTENT_CHARS) throw new Failure('contentTooLong');
+    await this.audit.check(req.content, req.account);
     if (!req.mobiles || req.mobiles.trim() === '') throw new Failure('noMobile');
+    const serial = req.serial ? req.serial.trim() : null;
+    if (serial !== null && !SERIAL.test(serial)) throw new Failure('badSerial');
     const recipients = parseRecipients(req.mobiles);
     if (recipients.total > MAX_NUMBERS) throw new Failure('tooManyMobiles');
-    if (recipients.valid.length === 0) throw new Failure('noValidMobile');
-    await this.audit.check(req.content, req.account);
+    if (recipients.valid.length === 0) throw new Failure('noValidMobile', recipients.invalid.join(','));
+    if (req.allOrNothing && recipients.invalid.length > 0) throw new Failure('invalidMobile', recipients.invalid.join(','));
 
     const segments = segmentCount(req.content, req.isLong);
     const cost = segments * recipients.valid.length;
@@ -68,13 +80,16 @@ export class Sending {
       valid: recipients.valid,
       invalid: recipients.invalid,
       content: req.content,
-      contentSize,
+      contentSize: characterCount(req.content),
       isLong: req.isLong,
       hostname: req.hostname,
       scheduledAt: req.scheduledAt ?? null,
       acceptedAt: new Date(),
+      serial,
+      fingerprint: serial === null ? null : fingerprint(req),
     });
     if ('refused' in result) throw new Failure(result.refused);
+    if (result.repeated) return this.earlier(req.account.id, serial!, result.batchId);
     return {
       batchId: result.batchId,
       accepted: recipients.valid.length,
@@ -82,6 +97,38 @@ export class Sending {
       duplicates: recipients.duplicates,
       segments,
       charged: cost,
+      invalid: recipients.invalid,
+      repeated: false,
     };
   }
+
+  /** The serial numbers of these `send` rows, for the contracts that return them with reports. */
+  async serialsOf(sendIds: number[]): Promise<Map<number, string>> {
+    if (sendIds.length === 0) return new Map();
+    const rows = await this.db.getRepository(Send).find({ select: { ID: true, serial: true }, where: { ID: In(sendIds) } });
+    return new Map(rows.flatMap((r) => (r.serial ? [[Number(r.ID), r.serial] as const] : [])));
+  }
+
+  /** What an earlier batch was answered, read back for a call that repeats its serial number. */
+  private async earlier(accountId: number, serial: string, batchId: string): Promise<SmsAccepted> {
+    const rows = await this.db.getRepository(Send).find({ where: { batchId, accountId }, order: { ID: 'ASC' } });
+    const invalid = rows.filter((r) => r.STATUS === SendStatus.failed && r.lastError === INVALID_NUMBER_ERROR).map((r) => r.infoto);
+    const batch = await this.db.getRepository(Batch).findOneBy({ accountId, serial });
+    return {
+      batchId,
+      accepted: rows.length - invalid.length,
+      rejected: invalid.length,
+      duplicates: 0,
+      segments: batch?.segments ?? 1,
+      charged: batch?.cost ?? 0,
+      invalid,
+      repeated: true,
+    };
+  }
+}
+
+/** What a call asked for, so that a repeat of its serial number with another request is told apart. */
+function fingerprint(req: SmsRequest): string {
+  const asked = [req.pool, req.content, req.mobiles.trim(), req.isLong, req.scheduledAt?.getTime() ?? null];
+  return createHash('sha256').update(JSON.stringify(asked)).digest('hex');
 }

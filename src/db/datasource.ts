@@ -10,6 +10,7 @@ import { VendorPolls1765000000000 } from './migrations/1765000000000-VendorPolls
 import { LegacyProcedure1766000000000 } from './migrations/1766000000000-LegacyProcedure';
 import { LegacyUserId1767000000000 } from './migrations/1767000000000-LegacyUserId';
 import { Audit1768000000000 } from './migrations/1768000000000-Audit';
+import { UmsContract1769000000000 } from './migrations/1769000000000-UmsContract';
 
 export const migrations = [
   Initial1764000000000,
@@ -17,6 +18,7 @@ export const migrations = [
   LegacyProcedure1766000000000,
   LegacyUserId1767000000000,
   Audit1768000000000,
+  UmsContract1769000000000,
 ];
 
 /**

@@ -7,7 +7,7 @@ import { Failure } from '../core/failures';
 import { normalizeMobile } from '../core/numbers';
 import { queueReport, ReportStatus } from '../core/reports';
 import { characterCount, segmentCount } from '../core/segments';
-import { MAX_CONTENT_CHARS } from '../core/sending';
+import { MAX_CONTENT_CHARS } from '../core/audit';
 import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 

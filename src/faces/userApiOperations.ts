@@ -34,8 +34,11 @@ export const REASONS: Record<FailureCode, string> = {
   contentTooLong: '短信内容过长',
   noMobile: '手机号码不能为空',
   noValidMobile: '没有有效的手机号码',
+  invalidMobile: '手机号码无效',
   tooManyMobiles: '手机号码数量超过20000个',
   insufficientBalance: '余额不足',
+  badSerial: '流水号格式错误',
+  duplicateSerial: '流水号重复',
   forbiddenWord: '短信内容含有禁发词',
   sqlContent: '短信内容含有非法字符',
   missingSignature: '短信内容缺少签名',
@@ -86,7 +89,8 @@ export function userApiOperations(core: Core): UserApiOperations {
         const account = await core.accounts.authenticate(args.username ?? '', decodeBase64Password(args.password), call.ip);
         return await fn(account, args, call);
       } catch (err) {
-        if (err instanceof Failure) return failureAnswer(err.detail ? `${REASONS[err.code]}:${err.detail}` : REASONS[err.code]);
+        if (err instanceof Failure)
+          return failureAnswer(err.code === 'forbiddenWord' ? `${REASONS[err.code]}:${err.detail}` : REASONS[err.code]);
         throw err;
       }
     };

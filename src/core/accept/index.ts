@@ -26,10 +26,17 @@ export interface Submission {
   hostname: string | null;
   scheduledAt: Date | null;
   acceptedAt: Date;
+  /** The caller's 流水号, unique per account (UMS); null when the contract has none. */
+  serial: string | null;
+  /** Hash of what was asked (see Sending), set with serial: tells a repeat from a different call reusing the number. */
+  fingerprint: string | null;
 }
 
-/** Per submission, in the group's order: its batch id, or the pool could not pay for it. */
-export type SubmissionResult = { batchId: string } | { refused: 'insufficientBalance' };
+/**
+ * Per submission, in the group's order: its batch id (`repeated`: the serial number's earlier
+ * batch, nothing new written), or why it was refused.
+ */
+export type SubmissionResult = { batchId: string; repeated?: true } | { refused: 'insufficientBalance' | 'duplicateSerial' };
 
 export interface AcceptStore {
   /** The account with this username, read as it is now. */

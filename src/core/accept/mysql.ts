@@ -2,7 +2,7 @@ import type { Pool as MysqlPool, PoolConnection, ResultSetHeader, RowDataPacket 
 import type { DataSource } from 'typeorm';
 import { type Account, SendStatus } from '../../../entities';
 import { mysqlPool } from '../../db/raw';
-import { retryingMysql } from '../../db/transaction';
+import { isDuplicateKey, retryingMysql } from '../../db/transaction';
 import { POOLS } from '../accounts';
 import { accountQuery } from './account';
 import type { AcceptStore, Submission, SubmissionResult } from './index';
@@ -10,6 +10,7 @@ import {
   accountIds,
   balancesFrom,
   batchId,
+  type EarlierBatch,
   INVALID_NUMBER_CODE,
   INVALID_NUMBER_REPORT,
   ledgerNotes,
@@ -17,7 +18,10 @@ import {
   resultsOf,
   SEND_COLUMNS,
   sendRowValues,
+  serialKey,
+  serialsOf,
 } from './plan';
+import { batchIdFor } from '../batchId';
 
 /** Rows one multi-row INSERT carries: a few hundred kilobytes, far below max_allowed_packet. */
 const ROWS_PER_INSERT = 1000;
@@ -49,7 +53,21 @@ export class MysqlAcceptStore implements AcceptStore {
     return rows[0] ? this.account.toAccount(rows[0]) : null;
   }
 
-  commit(group: readonly Submission[]): Promise<SubmissionResult[]> {
+  /**
+   * Two nodes may write the same new serial number at once: the unique index lets one commit and
+   * fails the other's group, which is written again and then sees the first one's batch.
+   */
+  async commit(group: readonly Submission[]): Promise<SubmissionResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commitOnce(group);
+      } catch (err) {
+        if (!isDuplicateKey(err) || attempt >= 3 || !group.some((s) => s.serial)) throw err;
+      }
+    }
+  }
+
+  private commitOnce(group: readonly Submission[]): Promise<SubmissionResult[]> {
     return retryingMysql(async () => {
       const numbering = await this.numbering();
       const conn = await this.pool.getConnection();
@@ -79,7 +97,21 @@ export class MysqlAcceptStore implements AcceptStore {
       `SELECT id, ${POOLS.map((p) => p.column).join(', ')} FROM account WHERE id IN (?) ORDER BY id FOR UPDATE`,
       [accountIds(group)],
     );
-    const plan = planGroup(group, balancesFrom(balanceRows));
+    const earlier = new Map<string, EarlierBatch>();
+    const serials = serialsOf(group);
+    if (serials.length > 0) {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT id, account_id, serial, created_at, fingerprint FROM batch WHERE (account_id, serial) IN (?)',
+        [serials.map((s) => [s.accountId, s.serial])],
+      );
+      for (const row of rows) {
+        earlier.set(serialKey(Number(row.account_id), row.serial), {
+          batchId: batchIdFor(row.created_at, Number(row.id)),
+          fingerprint: row.fingerprint,
+        });
+      }
+    }
+    const plan = planGroup(group, balancesFrom(balanceRows), earlier);
     for (const c of plan.charges) {
       const [updated] = await conn.execute<ResultSetHeader>(
         `UPDATE account SET ${c.column} = ${c.column} - ? WHERE id = ? AND ${c.column} >= ?`,
@@ -88,26 +120,26 @@ export class MysqlAcceptStore implements AcceptStore {
       if (updated.affectedRows !== 1) throw new Error(`account ${c.accountId} changed under its charge`);
     }
 
-    const paid = group.filter((_, i) => plan.paid[i]);
-    const batchRows = paid.map((s) => [s.account.id, s.acceptedAt, s.valid.length, s.segments, s.cost]);
+    const written = group.filter((_, i) => plan.write[i]);
+    const batchRows = written.map((s) => [s.account.id, s.acceptedAt, s.valid.length, s.segments, s.cost, s.serial, s.fingerprint]);
     const rowIds: number[] = [];
     if (numbering.consecutive && batchRows.length > 0) {
       const [inserted] = await conn.query<ResultSetHeader>(
-        'INSERT INTO batch (account_id, created_at, recipients, segments, cost) VALUES ?',
+        'INSERT INTO batch (account_id, created_at, recipients, segments, cost, serial, fingerprint) VALUES ?',
         [batchRows],
       );
       for (let k = 0; k < batchRows.length; k++) rowIds.push(inserted.insertId + k * numbering.step);
     } else {
       for (const row of batchRows) {
         const [inserted] = await conn.query<ResultSetHeader>(
-          'INSERT INTO batch (account_id, created_at, recipients, segments, cost) VALUES (?)',
+          'INSERT INTO batch (account_id, created_at, recipients, segments, cost, serial, fingerprint) VALUES (?)',
           [row],
         );
         rowIds.push(inserted.insertId);
       }
     }
     let next = 0;
-    const batchIds = group.map((s, i) => (plan.paid[i] ? batchId(s, rowIds[next++]!) : null));
+    const batchIds = group.map((s, i) => (plan.write[i] ? batchId(s, rowIds[next++]!) : null));
 
     const time = (d: Date) => d;
     const valid: unknown[][] = [];

@@ -31,37 +31,76 @@ export interface LedgerLine {
 }
 
 export interface GroupPlan {
-  /** Per submission: whether its pool pays for it. */
-  paid: boolean[];
+  /** Per submission: whether its rows are written (new, and its pool pays for it). */
+  write: boolean[];
+  /** Per submission not written: its answer, or the index of the earlier submission of this group it repeats. */
+  answers: (SubmissionResult | number | null)[];
   charges: PoolCharge[];
-  /** One per paid submission, by its index in the group. */
+  /** One per written submission, by its index in the group. */
   ledger: LedgerLine[];
 }
 
+/** A batch stored before, under a serial number a submission of the group gives again. */
+export interface EarlierBatch {
+  batchId: string;
+  fingerprint: string | null;
+}
+
+export function serialKey(accountId: number, serial: string): string {
+  return `${accountId}:${serial}`;
+}
+
 /**
- * Charges the submissions in arrival order against the balances as read: one that its pool
- * cannot pay for (after those before it) is refused, and those after it still go through.
+ * Decides each submission in arrival order. A serial number the account used before (in an
+ * earlier batch or earlier in this group) repeats that call when the request is the same, and is
+ * refused when it is not; nothing is written for either. The others are charged against the
+ * balances as read: one that its pool cannot pay for (after those before it) is refused, and
+ * those after it still go through.
  */
-export function planGroup(group: readonly Submission[], balances: ReadonlyMap<string, number>): GroupPlan {
+export function planGroup(
+  group: readonly Submission[],
+  balances: ReadonlyMap<string, number>,
+  earlier: ReadonlyMap<string, EarlierBatch>,
+): GroupPlan {
   const left = new Map(balances);
   const charges = new Map<string, PoolCharge>();
-  const paid: boolean[] = [];
-  const ledger: LedgerLine[] = [];
-  group.forEach((s, index) => {
+  const seen = new Map<string, number>();
+  const plan: GroupPlan = { write: [], answers: [], charges: [], ledger: [] };
+  const skip = (answer: SubmissionResult | number) => {
+    plan.write.push(false);
+    plan.answers.push(answer);
+  };
+  for (const [index, s] of group.entries()) {
+    if (s.serial) {
+      const key = serialKey(s.account.id, s.serial);
+      const before = earlier.get(key);
+      const first = seen.get(key);
+      if (before) {
+        skip(before.fingerprint === s.fingerprint ? { batchId: before.batchId, repeated: true } : { refused: 'duplicateSerial' });
+        continue;
+      }
+      if (first !== undefined) {
+        skip(group[first]!.fingerprint === s.fingerprint ? first : { refused: 'duplicateSerial' });
+        continue;
+      }
+      seen.set(key, index);
+    }
     const key = poolKey(s.account.id, s.pool);
     const original = left.get(key) ?? 0;
     if (original < s.cost) {
-      paid.push(false);
-      return;
+      skip({ refused: 'insufficientBalance' });
+      continue;
     }
-    paid.push(true);
+    plan.write.push(true);
+    plan.answers.push(null);
     left.set(key, original - s.cost);
     const charge = charges.get(key) ?? { accountId: s.account.id, pool: s.pool, column: POOLS[s.pool].column, total: 0 };
     charge.total += s.cost;
     charges.set(key, charge);
-    ledger.push({ accountId: s.account.id, pool: s.pool, original, amount: -s.cost, remaining: original - s.cost, batchIndex: index });
-  });
-  return { paid, charges: [...charges.values()], ledger };
+    plan.ledger.push({ accountId: s.account.id, pool: s.pool, original, amount: -s.cost, remaining: original - s.cost, batchIndex: index });
+  }
+  plan.charges = [...charges.values()];
+  return plan;
 }
 
 /** The distinct accounts of a group, in id order (the order MySQL locks them in). */
@@ -80,8 +119,22 @@ export function balancesFrom(rows: readonly Record<string, unknown>[]): Map<stri
   return balances;
 }
 
+/** The group's answers once the written submissions have their batch ids (null for the others). */
 export function resultsOf(plan: GroupPlan, batchIds: (string | null)[]): SubmissionResult[] {
-  return plan.paid.map((paid, i) => (paid ? { batchId: batchIds[i]! } : { refused: 'insufficientBalance' }));
+  const results: SubmissionResult[] = [];
+  plan.answers.forEach((answer, i) => {
+    if (plan.write[i]) results.push({ batchId: batchIds[i]! });
+    else if (typeof answer === 'number') {
+      const first = results[answer]!;
+      results.push('batchId' in first ? { batchId: first.batchId, repeated: true } : first);
+    } else results.push(answer!);
+  });
+  return results;
+}
+
+/** Submissions of the group that give a serial number, for the lookup of earlier batches. */
+export function serialsOf(group: readonly Submission[]): { accountId: number; serial: string }[] {
+  return group.flatMap((s) => (s.serial ? [{ accountId: s.account.id, serial: s.serial }] : []));
 }
 
 /** The ledger line's notes for a send. */
@@ -112,6 +165,7 @@ export const SEND_COLUMNS = [
   'attempts',
   'scheduled_at',
   'last_error',
+  'serial',
 ] as const;
 
 /** The legacy infotype of a send from a caller of the gateway (PRO_DSFDXJK writes 8 too). */
@@ -146,5 +200,6 @@ export function sendRowValues<T>(
     0,
     s.scheduledAt ? time(s.scheduledAt) : null,
     valid ? null : INVALID_NUMBER_ERROR,
+    s.serial,
   ];
 }

@@ -9,6 +9,7 @@ import {
   accountIds,
   balancesFrom,
   batchId,
+  type EarlierBatch,
   INVALID_NUMBER_CODE,
   INVALID_NUMBER_REPORT,
   ledgerNotes,
@@ -16,7 +17,10 @@ import {
   resultsOf,
   SEND_COLUMNS,
   sendRowValues,
+  serialKey,
+  serialsOf,
 } from './plan';
+import { batchIdFor } from '../batchId';
 
 /** Rows one INSERT carries: 17 columns each stay far below SQLite's 32,766 bound parameters. */
 const ROWS_PER_INSERT = 500;
@@ -24,6 +28,10 @@ const ROWS_PER_INSERT = 500;
 /** A Date as TypeORM keeps it in SQLite: UTC text with milliseconds. */
 function utcText(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function fromUtcText(text: string): Date {
+  return new Date(`${text.replace(' ', 'T')}Z`);
 }
 
 /**
@@ -37,6 +45,7 @@ export class SqliteAcceptStore implements AcceptStore {
     balances: BetterSqlite3.Statement;
     charge: BetterSqlite3.Statement[];
     batch: BetterSqlite3.Statement;
+    earlier: BetterSqlite3.Statement;
     ledger: BetterSqlite3.Statement;
     reports: BetterSqlite3.Statement;
   };
@@ -50,7 +59,10 @@ export class SqliteAcceptStore implements AcceptStore {
       findAccount: sqlite.prepare(this.account.sql),
       balances: sqlite.prepare(`SELECT id, ${POOLS.map((p) => p.column).join(', ')} FROM account WHERE id = ?`),
       charge: POOLS.map((p) => sqlite.prepare(`UPDATE account SET ${p.column} = ${p.column} - ? WHERE id = ? AND ${p.column} >= ?`)),
-      batch: sqlite.prepare('INSERT INTO batch (account_id, created_at, recipients, segments, cost) VALUES (?, ?, ?, ?, ?)'),
+      batch: sqlite.prepare(
+        'INSERT INTO batch (account_id, created_at, recipients, segments, cost, serial, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      earlier: sqlite.prepare('SELECT id, created_at, fingerprint FROM batch WHERE account_id = ? AND serial = ?'),
       ledger: sqlite.prepare(
         `INSERT INTO balance_ledger (account_id, pool, original, amount, remaining, business, business_number, operator, notes, created_at)
          VALUES (?, ?, ?, ?, ?, 'send', ?, ?, ?, ?)`,
@@ -94,14 +106,29 @@ export class SqliteAcceptStore implements AcceptStore {
     const st = this.statements;
     return sqliteWrite(this.db, () => {
       const rows = accountIds(group).map((id) => st.balances.get(id) as Record<string, unknown>);
-      const plan = planGroup(group, balancesFrom(rows.filter(Boolean)));
+      const earlier = new Map<string, EarlierBatch>();
+      for (const { accountId, serial } of serialsOf(group)) {
+        const row = st.earlier.get(accountId, serial) as { id: number; created_at: string; fingerprint: string | null } | undefined;
+        if (row)
+          earlier.set(serialKey(accountId, serial), {
+            batchId: batchIdFor(fromUtcText(row.created_at), row.id),
+            fingerprint: row.fingerprint,
+          });
+      }
+      const plan = planGroup(group, balancesFrom(rows.filter(Boolean)), earlier);
       for (const c of plan.charges) {
         if (st.charge[c.pool]!.run(c.total, c.accountId, c.total).changes !== 1)
           throw new Error(`account ${c.accountId} changed under its charge`);
       }
       const batchIds = group.map((s, i) =>
-        plan.paid[i]
-          ? batchId(s, Number(st.batch.run(s.account.id, utcText(s.acceptedAt), s.valid.length, s.segments, s.cost).lastInsertRowid))
+        plan.write[i]
+          ? batchId(
+              s,
+              Number(
+                st.batch.run(s.account.id, utcText(s.acceptedAt), s.valid.length, s.segments, s.cost, s.serial, s.fingerprint)
+                  .lastInsertRowid,
+              ),
+            )
           : null,
       );
       const valid: unknown[][] = [];
