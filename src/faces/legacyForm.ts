@@ -1,10 +1,43 @@
 import iconv from 'iconv-lite';
+import type { Context } from 'koa';
+import type { Logger } from '../logger';
+import { BodyTooLarge, readBodyWithin, refuseOversized } from '../soap/service';
 
 /**
  * Form parameters as the legacy HTTP contracts send them (seed 001's servlet, seed 000's UMS
  * `Send.do`): query string and x-www-form-urlencoded body, percent-escapes in GBK unless the
  * Content-Type names another charset, decoded strictly so that garbled text is never sent and charged.
  */
+
+/**
+ * Takes a GET or POST of a legacy HTTP face: the body (null for a GET), or undefined when the
+ * request has been answered already: 405 for another method, 413 with the face's own `oversized`
+ * answer for a body over the limit, 400 for a body that could not be read.
+ */
+export async function readFormRequest(
+  ctx: Context,
+  maxBodyBytes: number,
+  log: Logger,
+  oversized: { contentType: string; body: string | Buffer },
+): Promise<Buffer | null | undefined> {
+  if (ctx.method !== 'GET' && ctx.method !== 'POST') {
+    ctx.status = 405;
+    ctx.set('Allow', 'GET, POST');
+    return undefined;
+  }
+  if (ctx.method === 'GET') return null;
+  try {
+    return await readBodyWithin(ctx.req, maxBodyBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      await refuseOversized(ctx, oversized.contentType, oversized.body, err);
+      return undefined;
+    }
+    log.warn({ err, path: ctx.path }, 'request body unreadable');
+    ctx.status = 400;
+    return undefined;
+  }
+}
 
 const GBK_FAMILY = /^(gbk|gb2312|gb18030|cp936|x-gbk|euc-cn)$/i;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -2,9 +2,8 @@ import type { Context, Middleware } from 'koa';
 import { callerIp } from '../callerIp';
 import type { Core } from '../core';
 import type { Logger } from '../logger';
-import { BodyTooLarge, readBodyWithin, refuseOversized } from '../soap/service';
 import { encodeForm } from '../vendors/request';
-import { FormParams, isForm, requestCharset, UnreadableParam } from './legacyForm';
+import { FormParams, isForm, readFormRequest, requestCharset, UnreadableParam } from './legacyForm';
 import { INTERNAL_ERROR, type UmsArgs, type UmsPairs, umsOperations } from './umsOperations';
 
 /** Seed 000, 2.1.2 and 2.1.4: the two calls of the UMS HTTP interface. */
@@ -53,28 +52,15 @@ export function umsHttpService(core: Core, options: UmsHttpOptions): Middleware 
   return async function umsHttp(ctx, next) {
     const call = calls[ctx.path];
     if (!call) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'POST') {
-      ctx.status = 405;
-      ctx.set('Allow', 'GET, POST');
-      return;
-    }
-    let body: Buffer | null = null;
-    if (ctx.method === 'POST') {
-      try {
-        body = await readBodyWithin(ctx.req, options.maxBodyBytes);
-      } catch (err) {
-        if (err instanceof BodyTooLarge) {
-          const tooLarge = umsAnswer([
-            ['result', '1'],
-            ['description', `请求内容超过${options.maxBodyBytes}字节`],
-          ]);
-          return refuseOversized(ctx, UMS_ANSWER_CONTENT_TYPE, tooLarge, err);
-        }
-        options.log.warn({ err, path: ctx.path }, 'request body unreadable');
-        ctx.status = 400;
-        return;
-      }
-    }
+    const tooLarge: UmsPairs = [
+      ['result', '1'],
+      ['description', `请求内容超过${options.maxBodyBytes}字节`],
+    ];
+    const body = await readFormRequest(ctx, options.maxBodyBytes, options.log, {
+      contentType: UMS_ANSWER_CONTENT_TYPE,
+      body: umsAnswer(tooLarge),
+    });
+    if (body === undefined) return;
     const charset = requestCharset(ctx.get('content-type'));
     const refuse = (description: string) =>
       answerUms(ctx, [

@@ -2,7 +2,6 @@ import iconv from 'iconv-lite';
 import type { Middleware } from 'koa';
 import type { Core } from '../core';
 import type { Logger } from '../logger';
-import { BodyTooLarge, readBodyWithin, refuseOversized } from '../soap/service';
 import {
   failureAnswer,
   INTERNAL_ERROR_ANSWER,
@@ -12,7 +11,7 @@ import {
   userApiOperations,
 } from './userApiOperations';
 import { callerIp } from '../callerIp';
-import { FormParams, isForm, requestCharset, UnreadableParam } from './legacyForm';
+import { FormParams, isForm, readFormRequest, requestCharset, UnreadableParam } from './legacyForm';
 
 /** The one servlet of the contract's HTTP interface (seed 001, 第一部分). */
 export const SERVLET_PATH = '/servlet/UserServiceAPI';
@@ -69,23 +68,11 @@ export function userApiHttpService(core: Core, options: UserApiHttpOptions): Mid
 
   return async function userApiHttp(ctx, next) {
     if (ctx.path !== SERVLET_PATH) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'POST') {
-      ctx.status = 405;
-      ctx.set('Allow', 'GET, POST');
-      return;
-    }
-    let body: Buffer | null = null;
-    if (ctx.method === 'POST') {
-      try {
-        body = await readBodyWithin(ctx.req, options.maxBodyBytes);
-      } catch (err) {
-        if (err instanceof BodyTooLarge)
-          return refuseOversized(ctx, ANSWER_CONTENT_TYPE, gbk(failureAnswer(`请求内容超过${options.maxBodyBytes}字节`)), err);
-        options.log.warn({ err, path: ctx.path }, 'request body unreadable');
-        ctx.status = 400;
-        return;
-      }
-    }
+    const body = await readFormRequest(ctx, options.maxBodyBytes, options.log, {
+      contentType: ANSWER_CONTENT_TYPE,
+      body: gbk(failureAnswer(`请求内容超过${options.maxBodyBytes}字节`)),
+    });
+    if (body === undefined) return;
     const answer = (text: string) => {
       ctx.status = 200;
       ctx.set('Content-Type', ANSWER_CONTENT_TYPE);
