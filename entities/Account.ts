@@ -22,6 +22,12 @@ export class Account {
   /** Comma list of vendors in failover order; empty uses the gateway's default route. */
   @Column({ type: 'varchar', length: 255, nullable: true }) route!: string | null;
   @Column({ type: 'integer', default: 1 }) enabled!: number;
+  /** Where this account's delivery reports are pushed (seed 000's MR GET); none: it fetches them. */
+  @Column({ name: 'mr_url', type: 'varchar', length: 255, nullable: true }) mrUrl!: string | null;
+  /** Where its replies are pushed as seed 000's MO GET. */
+  @Column({ name: 'mo_url', type: 'varchar', length: 255, nullable: true }) moUrl!: string | null;
+  /** Where its replies are pushed as the UMS XML packet (seed 000, 2.1.5). */
+  @Column({ name: 'ums_reply_url', type: 'varchar', length: 255, nullable: true }) umsReplyUrl!: string | null;
   /** 1: every text this account sends must carry its signature 【…】 (the audit refuses it otherwise). */
   @Column({ name: 'require_signature', type: 'integer', default: 0 }) requireSignature!: number;
   @Column({ name: 'created_at', type: 'datetime' }) createdAt!: Date;

@@ -159,6 +159,25 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
     );
 
   cli
+    .command('account:push')
+    .description(
+      "push USER's delivery reports (mr: seed 000's MR GET) or replies (mo: its MO GET; ums-reply: the UMS XML POST) to URL ('none': USER fetches them)",
+    )
+    .argument('<user>')
+    .argument('<kind>', 'mr, mo or ums-reply')
+    .argument('<url>')
+    .allowExcessArguments(false)
+    .action(
+      run((config, username, kind, url) =>
+        withCore(config, async (core) => {
+          await core.accounts.setPushUrl(username!, kind as 'mr' | 'mo' | 'ums-reply', url!);
+          console.log(url === 'none' ? `account ${username} fetches its ${kind} again` : `account ${username}: ${kind} pushed to ${url}`);
+          return 0;
+        }),
+      ),
+    );
+
+  cli
     .command('account:require-signature')
     .description("refuse USER's texts that carry no signature 【…】 (on), or send them as they are (off)")
     .argument('<user>')

@@ -29,6 +29,10 @@ export interface Config {
   vendors: Map<string, VendorConfig>;
   /** Vendors of the default route, in failover order. */
   route: string[];
+  /** How often reports and replies are pushed to the accounts that gave a URL. */
+  pushIntervalMs: number;
+  /** The first retry of an unacknowledged push; it doubles up to 10 minutes. */
+  pushRetryBaseMs: number;
   /** How long a vendor may take to report before the caller is told "unknown" (status 2). */
   reportTimeoutMs: number;
   dispatch: { intervalMs: number; batchSize: number; leaseMs: number; maxAttempts: number; retryBaseMs: number };
@@ -126,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile,
     vendors,
     route,
+    pushIntervalMs: int(env, 'PUSH_INTERVAL_MS', 1000, 10, 60_000),
+    pushRetryBaseMs: int(env, 'PUSH_RETRY_BASE_MS', 5000, 10, 600_000),
     reportTimeoutMs: int(env, 'REPORT_TIMEOUT_MS', 72 * 3600_000, 100, 30 * 24 * 3600_000),
     dispatch: {
       intervalMs: int(env, 'DISPATCH_INTERVAL_MS', 200, 10, 60_000),

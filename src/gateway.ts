@@ -10,6 +10,7 @@ import { migrations, openDatabase } from './db/datasource';
 import { Dispatcher } from './dispatch/dispatcher';
 import { FailureBackoff } from './dispatch/failureBackoff';
 import { Poller } from './dispatch/poller';
+import { Pusher } from './dispatch/pusher';
 import { createLogger, type Logger } from './logger';
 import { WSDL_DIR } from './paths';
 import { createVendors } from './vendors';
@@ -67,8 +68,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const pusher = new Pusher(db, dispatcher.owner, log.child({ loop: 'push' }), config.pushIntervalMs, config.pushRetryBaseMs);
   dispatcher.start();
   for (const poller of pollers) poller.start();
+  pusher.start();
   const sweepEveryMs = Math.min(60_000, config.reportTimeoutMs);
   const sweepBackoff = new FailureBackoff('report timeout sweep', log, sweepEveryMs, sweepEveryMs, 10 * sweepEveryMs);
   const sweepOverdueReports = setInterval(() => {
@@ -106,6 +109,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       clearTimeout(grace);
       clearInterval(sweepOverdueReports);
       await dispatcher.stop();
+      await pusher.stop();
       for (const poller of pollers) await poller.stop();
       for (const vendor of vendors.values()) await vendor.stop?.();
       if (db.isInitialized) await db.destroy();

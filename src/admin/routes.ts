@@ -14,6 +14,7 @@ import type { Vendor } from '../vendors/types';
  *   POST /admin/replies                  {mobile, content, username?, extNo?}: as if a vendor received it
  *   GET  /admin/replies/unassigned       replies no account could be found for
  *   POST /admin/accounts/:username/require-signature {required: boolean}: texts must carry 【…】
+ *   POST /admin/accounts/:username/push  {kind: mr|mo|ums-reply, url|null}: push reports or replies
  *   GET  /admin/audit/words              the forbidden words [{word, username|null}]
  *   POST /admin/audit/words              {word, username?}: forbid a word (for one account if named)
  *   POST /admin/audit/words/remove       {word, username?}
@@ -52,6 +53,7 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
     const topup = /^\/admin\/accounts\/([^/]+)\/topup$/.exec(ctx.path);
     const route = /^\/admin\/accounts\/([^/]+)\/route$/.exec(ctx.path);
     const requireSignature = /^\/admin\/accounts\/([^/]+)\/require-signature$/.exec(ctx.path);
+    const push = /^\/admin\/accounts\/([^/]+)\/push$/.exec(ctx.path);
 
     try {
       await adminWrite();
@@ -90,6 +92,11 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
         const username = decodeURIComponent(requireSignature[1]!);
         await core.accounts.setRequireSignature(username, body.required);
         ctx.body = { username, requireSignature: body.required };
+      } else if (push) {
+        if (body.url !== null && typeof body.url !== 'string') return bad(ctx, 'url must be a URL or null');
+        const username = decodeURIComponent(push[1]!);
+        await core.accounts.setPushUrl(username, str('kind') as 'mr' | 'mo' | 'ums-reply', (body.url as string | null) ?? null);
+        ctx.body = { username, kind: str('kind'), url: body.url ?? null };
       } else if (ctx.path === '/admin/audit/words' || ctx.path === '/admin/audit/words/remove') {
         if (!str('word')) return bad(ctx, 'word is required');
         const username = str('username') || undefined;

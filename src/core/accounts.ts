@@ -176,6 +176,21 @@ export class Accounts {
     await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { spCode: value }));
   }
 
+  /**
+   * Where this account's reports (`mr`) or replies (`mo`, `ums-reply`) are pushed; null: it
+   * fetches them. An http(s) URL; the pushes start with what arrives from then on.
+   */
+  async setPushUrl(username: string, kind: 'mr' | 'mo' | 'ums-reply', url: string | null): Promise<void> {
+    const value = url === null || url.trim() === '' || url === 'none' ? null : url.trim();
+    if (value !== null && (!/^https?:\/\/[^/\s]+/.test(value) || value.length > 255))
+      throw new AccountError(`a push URL is an http(s) URL of at most 255 characters, got ${JSON.stringify(url)}`, 'invalid');
+    const column = { mr: 'mrUrl', mo: 'moUrl', 'ums-reply': 'umsReplyUrl' } as const;
+    if (!(kind in column)) throw new AccountError(`a push is mr, mo or ums-reply, got ${JSON.stringify(kind)}`, 'invalid');
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { [column[kind]]: value }));
+  }
+
   /** Whether every text this account sends must carry a signature 【…】 (the audit refuses unsigned ones). */
   async setRequireSignature(username: string, required: boolean): Promise<void> {
     const account = await this.find(username);

@@ -11,6 +11,7 @@ import { LegacyProcedure1766000000000 } from './migrations/1766000000000-LegacyP
 import { LegacyUserId1767000000000 } from './migrations/1767000000000-LegacyUserId';
 import { Audit1768000000000 } from './migrations/1768000000000-Audit';
 import { UmsContract1769000000000 } from './migrations/1769000000000-UmsContract';
+import { CustomerPush1770000000000 } from './migrations/1770000000000-CustomerPush';
 
 export const migrations = [
   Initial1764000000000,
@@ -19,6 +20,7 @@ export const migrations = [
   LegacyUserId1767000000000,
   Audit1768000000000,
   UmsContract1769000000000,
+  CustomerPush1770000000000,
 ];
 
 /**
