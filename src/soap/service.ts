@@ -68,17 +68,12 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
     }
 
     const fallbackVersion: SoapVersion = /application\/soap\+xml/i.test(ctx.get('content-type')) ? '1.2' : '1.1';
-    const fault = (status: number, version: SoapVersion, sender: boolean, message: string) => {
-      ctx.status = status;
-      ctx.type = soapContentType(version);
-      ctx.body = renderFault(version, sender, message);
-    };
 
     let text: string;
     try {
       text = await readBody(ctx, options.maxBodyBytes);
     } catch (err) {
-      if (err instanceof UnreadableBody) return fault(err.status, fallbackVersion, true, err.message);
+      if (err instanceof UnreadableBody) return callerFault(ctx, err.status, fallbackVersion, err.message);
       if (err instanceof BodyTooLarge)
         return refuseOversized(
           ctx,
@@ -86,38 +81,51 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
           renderFault(fallbackVersion, true, `request body larger than ${options.maxBodyBytes} bytes`),
           err,
         );
-      return fault(400, fallbackVersion, true, (err as Error).message);
+      return callerFault(ctx, 400, fallbackVersion, (err as Error).message);
     }
 
     let call: SoapCall;
     try {
       call = parseSoapCall(text, fallbackVersion);
     } catch (err) {
-      if (err instanceof SoapClientError) return fault(500, err.version, true, err.message);
+      if (err instanceof SoapClientError) return callerFault(ctx, 500, err.version, err.message);
       throw err;
     }
     const found = def.operations[call.operation]
       ? { name: call.operation, op: def.operations[call.operation]! }
       : byLowerName.get(call.operation.toLowerCase());
     if (!found)
-      return fault(
+      return callerFault(
+        ctx,
         500,
         call.version,
-        true,
         `unknown operation ${call.operation}; this service has ${Object.keys(def.operations).join(', ')}`,
       );
 
-    let answer: string;
+    let value: string;
     try {
-      answer = await found.op.handle(mapArguments(found.op.params, call), { ip: callerIp(ctx) });
+      value = await found.op.handle(mapArguments(found.op.params, call), { ip: callerIp(ctx) });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
-      answer = def.internalErrorAnswer;
+      value = def.internalErrorAnswer;
     }
-    ctx.status = 200;
-    ctx.type = soapContentType(call.version);
-    ctx.body = renderResponse({ ...call, operation: found.name }, answerElementName(call, found.name), answer);
+    answer(ctx, 200, call.version, renderResponse({ ...call, operation: found.name }, answerElementName(call, found.name), value));
   };
+}
+
+/**
+ * Sends a SOAP answer or fault. The Content-Type header is set as it is: Koa's `ctx.type` setter
+ * would look the full type up in its mime table on every call only to hand back the same string.
+ */
+function answer(ctx: Context, status: number, version: SoapVersion, body: string): void {
+  ctx.status = status;
+  ctx.set('Content-Type', soapContentType(version));
+  ctx.body = body;
+}
+
+/** A fault for what the caller sent (soap:Client, or soap:Sender in SOAP 1.2). */
+function callerFault(ctx: Context, status: number, version: SoapVersion, message: string): void {
+  answer(ctx, status, version, renderFault(version, true, message));
 }
 
 /** By name when the caller used the declared names, otherwise by position (in0, in1 … of other WSDLs). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSoapCall, SoapClientError } from '../../src/soap/envelope';
 import { renderFault, renderResponse } from '../../src/soap/render';
+import { scanXml, TreeBuilder } from '../../src/soap/xml';
 
 const ENV11 =
   'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
@@ -83,4 +84,45 @@ test('faults in both versions carry only the message', () => {
     renderFault('1.2', false, 'x'),
     /<soap:Code><soap:Value>soap:Receiver<\/soap:Value><\/soap:Code><soap:Reason><soap:Text xml:lang="en">x<\/soap:Text>/,
   );
+});
+
+test('tolerated as ever: CDATA, references, CRLF, a BOM, comments, pretty-printing, any prefixes, a default namespace', () => {
+  const call = parseSoapCall(
+    '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- generated -->\r\n<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/">\r\n' +
+      '  <S:Header><h:trace xmlns:h="urn:h">1</h:trace></S:Header>\r\n  <S:Body>\r\n' +
+      '    <sendSms xmlns="http://userapi.ws.smsgateway">\r\n' +
+      '      <username>de&#109;o</username>\r\n' +
+      '      <content><![CDATA[<b>5 > 3 & 2 < 4</b>]]> &amp; &lt;more&gt; &#x4e2d;&#25991; 😀</content>\r\n' +
+      '      <mobile>line1\r\nline2</mobile>\r\n' +
+      '      <!-- no isLongSms -->\r\n' +
+      '    </sendSms>\r\n  </S:Body>\r\n</S:Envelope>\r\n',
+    '1.2',
+  );
+  assert.equal(call.version, '1.1');
+  assert.equal(call.operation, 'sendSms');
+  assert.equal(call.operationNs, 'http://userapi.ws.smsgateway');
+  assert.equal(call.qualified, true);
+  assert.deepEqual(call.params, [
+    { name: 'username', value: 'demo' },
+    { name: 'content', value: '<b>5 > 3 & 2 < 4</b> & <more> 中文 😀' },
+    { name: 'mobile', value: 'line1\nline2' },
+  ]);
+});
+
+test('an envelope the one-pass scanner leaves to saxes (a processing instruction, a non-ASCII name) reads the same', () => {
+  const envelopes = [
+    `<soapenv:Envelope ${ENV11}><soapenv:Body><ns1:op soapenv:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/" xmlns:ns1="urn:o"><in0 href="#id0"/><in1 xsi:nil="1"/><in2>a&amp;b</in2></ns1:op><multiRef id="id0" soapenc:root="0" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/"><![CDATA[x<y]]></multiRef></soapenv:Body></soapenv:Envelope>`,
+    '<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><t:getRestMoney xmlns:t="urn:x"><t:username>demo</t:username><t:password>eA==</t:password></t:getRestMoney></e:Body></e:Envelope>',
+  ];
+  for (const xml of envelopes) {
+    assert.ok(scanXml(xml, new TreeBuilder()));
+    const fast = parseSoapCall(xml, '1.1');
+    const afterBody = xml.indexOf('Body>') + 'Body>'.length;
+    const withPi = `${xml.slice(0, afterBody)}<?trace on?>${xml.slice(afterBody)}`;
+    const withHeader = xml.replace(/<(\w+):Body>/, '<h:Header xmlns:h="urn:h"><h:名字/></h:Header><$1:Body>');
+    for (const variant of [withPi, withHeader]) {
+      assert.equal(scanXml(variant, new TreeBuilder()), false, variant);
+      assert.deepEqual(parseSoapCall(variant, '1.1'), fast);
+    }
+  }
 });
