@@ -1,6 +1,7 @@
 /**
- * The floor of the sendSms benchmark, run in a process of its own like the gateway: Koa reading
- * the body as any server must, then sending the fixed success answer. Prints `listening <url>`.
+ * The Koa ceiling of the bench: the most one Node process can answer on this machine, run in a
+ * process of its own like the gateway. One POST route reads the envelope as any server must, then
+ * sends the fixed bytes of a sendSms success. Prints `listening <url>`.
  */
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
