@@ -4,7 +4,8 @@ import { adminRoutes } from './admin/routes';
 import type { Core } from './core';
 import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
-import { soapService, type SoapServiceOptions } from './soap/service';
+import { type SoapServiceDefinition, soapService, type SoapServiceOptions } from './soap/service';
+import { umsService } from './faces/ums';
 import { userApiService } from './faces/userApi';
 import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/userApiHttp';
 import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
@@ -39,15 +40,17 @@ interface Face {
 
 function faces(parts: AppParts): Face[] {
   const http = { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log };
-  return [
-    {
-      middleware: soapService(userApiService(parts.core, parts.wsdlDir), { ...parts.soap, log: parts.log }),
-      owns: (path) => path.startsWith('/services/'),
-      internalError: (ctx) => {
-        ctx.type = soapContentType('1.1');
-        ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
-      },
+  const soap = (def: SoapServiceDefinition): Face => ({
+    middleware: soapService(def, { ...parts.soap, log: parts.log }),
+    owns: (path) => def.paths.includes(path),
+    internalError: (ctx) => {
+      ctx.type = soapContentType('1.1');
+      ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
     },
+  });
+  return [
+    soap(userApiService(parts.core, parts.wsdlDir)),
+    soap(umsService(parts.core, parts.wsdlDir)),
     {
       middleware: userApiHttpService(parts.core, http),
       owns: (path) => path === SERVLET_PATH,

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { createAcceptStore } from './accept';
 import { Accounts } from './accounts';
 import { Audit } from './audit';
+import { ConfirmedReplies } from './confirmedReplies';
 import { Replies } from './replies';
 import { Reports } from './reports';
 import { Sending } from './sending';
@@ -13,6 +14,8 @@ export interface Core {
   sending: Sending;
   reports: Reports;
   replies: Replies;
+  /** The same replies for contracts that confirm what they received (UMS ReplyConfirm). */
+  confirmedReplies: ConfirmedReplies;
 }
 
 export function createCore(db: DataSource): Core {
@@ -24,5 +27,6 @@ export function createCore(db: DataSource): Core {
     sending: new Sending(db, accept, audit),
     reports: new Reports(db),
     replies: new Replies(db),
+    confirmedReplies: new ConfirmedReplies(db),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import iconv from 'iconv-lite';
 import type { DataSource } from 'typeorm';
+import { chinaTime } from '../core/legacyTime';
 import { ReportStatus } from '../core/reports';
 import { inTransaction, sqlTime } from '../db/transaction';
 import type { Logger } from '../logger';
@@ -36,11 +37,6 @@ const RETRY_MAX_MS = 600_000;
 
 export function retryDelayMs(attempts: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), RETRY_MAX_MS);
-}
-
-/** A time as the legacy pushes write it: China time, `yyyy-MM-dd HH:mm:ss`. */
-export function chinaTime(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 interface Due {

@@ -3,6 +3,7 @@ import { balanceOf, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure, type FailureCode } from '../core/failures';
 import { ReportStatus } from '../core/reports';
+import { chinaTime } from '../core/legacyTime';
 import { parseVendorTime } from '../vendors/common';
 
 /**
@@ -37,6 +38,21 @@ export interface UmsCall {
 
 /** `result=…&description=…[&…]`: the answer of Sms, Auditing and the HTTP calls, as ordered pairs. */
 export type UmsPairs = [string, string][];
+
+export interface UmsReply {
+  callMdn: string;
+  mdn: string;
+  content: string;
+  replyTime: string;
+}
+
+/** ReplyResponse: the result, then when the account last confirmed, the id to confirm these by, and the replies. */
+export interface UmsReplies {
+  result: string;
+  confirmTime: string | null;
+  id: string | null;
+  replys: UmsReply[];
+}
 
 export interface UmsBalance {
   result: string;
@@ -117,6 +133,10 @@ export interface UmsOperations {
   report(args: UmsArgs, call: UmsCall): Promise<string>;
   searchSmsNum(args: UmsArgs, call: UmsCall): Promise<UmsBalance>;
   auditing(args: UmsArgs, call: UmsCall): Promise<UmsPairs>;
+  /** The unconfirmed replies, again on every call until ReplyConfirm (at least once). */
+  reply(args: UmsArgs, call: UmsCall): Promise<UmsReplies>;
+  /** Confirms the replies a Reply answer carried, by its id: result 0, or 1 for an id that is not a number. */
+  replyConfirm(args: UmsArgs, call: UmsCall): Promise<{ result: string }>;
 }
 
 /** The contract's operations over the core, shared by every face of it. */
@@ -176,6 +196,34 @@ export function umsOperations(core: Core): UmsOperations {
     searchSmsNum: guarded<UmsBalance>(
       (p) => ({ result: p[0]![1], description: p[1]![1], number: null }),
       async (account) => ({ result: SUCCESS, description: '查询成功', number: balanceOf(account, UMS_POOL) }),
+    ),
+
+    reply: guarded<UmsReplies>(
+      (p) => ({ result: p[0]![1], confirmTime: null, id: null, replys: [] }),
+      async (account) => {
+        const pending = await core.confirmedReplies.pending(account.id);
+        return {
+          result: SUCCESS,
+          confirmTime: pending.lastConfirmedAt ? chinaTime(pending.lastConfirmedAt) : null,
+          id: pending.id,
+          replys: pending.replies.map((r) => ({
+            callMdn: r.extNo ?? '',
+            mdn: r.mobile,
+            content: r.content,
+            replyTime: chinaTime(r.receivedAt),
+          })),
+        };
+      },
+    ),
+
+    replyConfirm: guarded(
+      (p) => ({ result: p[0]![1] }),
+      async (account, args) => {
+        const id = (args.replyId ?? '').trim();
+        if (!/^\d{1,18}$/.test(id)) return { result: '1' };
+        await core.confirmedReplies.confirm(account.id, Number(id));
+        return { result: SUCCESS };
+      },
     ),
 
     auditing: guarded(pairs, async (account, args) => {

@@ -14,7 +14,7 @@ const CREDENTIALS = ['username', 'password'] as const;
 export function userApiService(core: Core, wsdlDir: string): SoapServiceDefinition {
   const ops = userApiOperations(core);
   return {
-    path: '/services/userApi',
+    paths: ['/services/userApi'],
     wsdlFile: join(wsdlDir, 'userApi.wsdl'),
     internalErrorAnswer: INTERNAL_ERROR_ANSWER,
     operations: {

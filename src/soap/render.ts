@@ -52,6 +52,39 @@ export function renderResponse(call: SoapCall, returnName: string, value: string
   return envelope(call.version, `<${response}${nsDecl}${encoding}><${accessor}${type}>${escapeXml(value)}</${accessor}></${response}>`);
 }
 
+/** A child of a response element: text, a number, nil (null), or children of its own (a complex item). */
+export interface SoapElement {
+  name: string;
+  value: string | number | null | readonly SoapElement[];
+}
+
+/** What an operation answers: one string in its accessor, or the response element's children in schema order (repeat a name for an array). */
+export type SoapAnswer = string | readonly SoapElement[];
+
+/**
+ * A structured answer: the response element in the caller's namespace with these children in
+ * order, qualified as the caller qualified its parameters (Axis2 ADB stubs insist on both), a null
+ * as xsi:nil="true", and under rpc/encoded each value typed.
+ */
+export function renderElements(call: SoapCall, children: readonly SoapElement[]): string {
+  const prefix = call.operationNs ? 'ns1:' : '';
+  const nsDecl = call.operationNs ? ` xmlns:ns1="${escapeXml(call.operationNs)}"` : '';
+  const encoding = call.encoded ? ` soap:encodingStyle="${SOAP_ENC}"` : '';
+  const response = `${prefix}${call.operation}Response`;
+  const name = (n: string) => (call.qualified ? `${prefix}${n}` : n);
+  const render = (elements: readonly SoapElement[]): string =>
+    elements
+      .map(({ name: n, value }) => {
+        const tag = name(n);
+        if (value === null) return `<${tag} xsi:nil="true"/>`;
+        if (typeof value === 'object') return `<${tag}>${render(value)}</${tag}>`;
+        const type = call.encoded ? ` xsi:type="xsd:${typeof value === 'number' ? 'int' : 'string'}"` : '';
+        return `<${tag}${type}>${escapeXml(String(value))}</${tag}>`;
+      })
+      .join('');
+  return envelope(call.version, `<${response}${nsDecl}${encoding}>${render(children)}</${response}>`);
+}
+
 /** A fault: the sender's fault (bad request) or the receiver's (our failure). Never carries a stack trace. */
 export function renderFault(version: SoapVersion, sender: boolean, message: string): string {
   const text = escapeXml(message);

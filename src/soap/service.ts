@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger';
 import { parseSoapCall, type SoapCall, SoapClientError, type SoapVersion } from './envelope';
-import { answerElementName, renderFault, renderResponse, soapContentType } from './render';
+import { answerElementName, renderElements, renderFault, renderResponse, type SoapAnswer, soapContentType } from './render';
 import { escapeXml } from './xml';
 import { callerIp } from '../callerIp';
 
@@ -16,12 +16,20 @@ export interface CallContext {
 export interface SoapOperation {
   /** Parameter names in declaration order: a caller using other names (in0, in1 …) is mapped by position. */
   params: readonly string[];
-  handle(args: Record<string, string | null>, call: CallContext): Promise<string>;
+  /**
+   * Other names of the request element that call this operation (versions of one contract name
+   * their wrappers differently: `ReplyRequest` for `Reply`); the answer is `<operation>Response` whichever was used.
+   */
+  aliases?: readonly string[];
+  /** One string (in the accessor answerElementName gives) or the response element's children. */
+  handle(args: Record<string, string | null>, call: CallContext): Promise<SoapAnswer>;
+  /** This operation's answer when the gateway fails, where the service's string would not fit its response. */
+  internalErrorAnswer?: SoapAnswer;
 }
 
 export interface SoapServiceDefinition {
-  /** The endpoint path, e.g. /services/userApi. */
-  path: string;
+  /** The endpoint paths, e.g. /services/userApi; the WSDL is served at each with its own address. */
+  paths: readonly string[];
   wsdlFile: string;
   operations: Record<string, SoapOperation>;
   /**
@@ -46,18 +54,22 @@ const SOAP_ADDRESS = /(<(?:soap|soap12):address\s+location=")[^"]*(")/g;
  */
 export function soapService(def: SoapServiceDefinition, options: SoapServiceOptions): Middleware {
   const wsdl = readFileSync(def.wsdlFile, 'utf8');
-  const byLowerName = new Map(Object.entries(def.operations).map(([name, op]) => [name.toLowerCase(), { name, op }]));
+  const byLowerName = new Map(
+    Object.entries(def.operations).flatMap(([name, op]) =>
+      [name, ...(op.aliases ?? [])].map((n) => [n.toLowerCase(), { name, op }] as const),
+    ),
+  );
 
   return async function soapEndpoint(ctx, next) {
-    if (ctx.path !== def.path) return next();
+    if (!def.paths.includes(ctx.path)) return next();
     if (ctx.method === 'GET' || ctx.method === 'HEAD') {
       if (Object.keys(ctx.query).some((k) => k.toLowerCase() === 'wsdl')) {
         const base = options.publicUrl || `${ctx.protocol}://${ctx.host}`;
         ctx.type = 'text/xml; charset=utf-8';
-        ctx.body = wsdl.replace(SOAP_ADDRESS, `$1${escapeXml(base + def.path)}$2`);
+        ctx.body = wsdl.replace(SOAP_ADDRESS, `$1${escapeXml(base + ctx.path)}$2`);
       } else {
         ctx.type = 'text/plain; charset=utf-8';
-        ctx.body = `${def.path}: a SOAP service. Its WSDL is at ${def.path}?wsdl\n`;
+        ctx.body = `${ctx.path}: a SOAP service. Its WSDL is at ${ctx.path}?wsdl\n`;
       }
       return;
     }
@@ -102,14 +114,20 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
         `unknown operation ${call.operation}; this service has ${Object.keys(def.operations).join(', ')}`,
       );
 
-    let value: string;
+    let value: SoapAnswer;
     try {
       value = await found.op.handle(mapArguments(found.op.params, call), { ip: callerIp(ctx) });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
-      value = def.internalErrorAnswer;
+      value = found.op.internalErrorAnswer ?? def.internalErrorAnswer;
     }
-    answer(ctx, 200, call.version, renderResponse({ ...call, operation: found.name }, answerElementName(call, found.name), value));
+    const answered = { ...call, operation: found.name };
+    answer(
+      ctx,
+      200,
+      call.version,
+      typeof value === 'string' ? renderResponse(answered, answerElementName(call, found.name), value) : renderElements(answered, value),
+    );
   };
 }
 
@@ -128,12 +146,21 @@ function callerFault(ctx: Context, status: number, version: SoapVersion, message
   answer(ctx, status, version, renderFault(version, true, message));
 }
 
-/** By name when the caller used the declared names, otherwise by position (in0, in1 … of other WSDLs). */
+/**
+ * By name when the caller used the declared names; by the number of `inK` when it numbered them
+ * (XFire and Axis stubs; one that leaves out an empty `in3` still means `in4` by `in4`); otherwise
+ * by position (the parameters of other WSDLs).
+ */
 function mapArguments(names: readonly string[], call: SoapCall): Record<string, string | null> {
   const byName = call.params.some((p) => names.includes(p.name));
+  const numbered = !byName && call.params.length > 0 && call.params.every((p) => /^in\d+$/.test(p.name));
   const args: Record<string, string | null> = {};
   names.forEach((name, i) => {
-    const param = byName ? call.params.find((p) => p.name === name) : call.params[i];
+    const param = byName
+      ? call.params.find((p) => p.name === name)
+      : numbered
+        ? call.params.find((p) => p.name === `in${i}`)
+        : call.params[i];
     args[name] = param?.value ?? null;
   });
   return args;

@@ -1,0 +1,42 @@
+/**
+ * The checks on the UMS loop a client program printed (`name BASE64` lines, `name -` for null), as
+ * ums/UmsWsImportMain.java and ums/UmsMain.cs run it: send, reports, Reply, ReplyConfirm, Reply
+ * empty, balance, audit. The test has made a forbidden word 代开发票 and a reply for demo beforehand.
+ */
+import assert from 'node:assert/strict';
+import type { TestGateway } from '../support/gateway';
+
+export const UMS_SERIAL = '00020261202130000001';
+
+export async function checkUmsLoop(printed: string, gw: TestGateway): Promise<void> {
+  const lines = printed
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .map((l) => {
+      const [name, value] = l.split(' ');
+      return [name!, value === '-' ? null : Buffer.from(value!, 'base64').toString('utf8')] as const;
+    });
+  const one = (name: string) => lines.find(([n]) => n === name)?.[1];
+  assert.equal(one('sms'), 'result=0&description=发送成功&faillist=12345');
+  assert.ok(one('reports')!.includes(`${UMS_SERIAL},13800000001,0;`), one('reports')!);
+  assert.equal(one('reply.result'), '0');
+  assert.equal(one('reply.confirm_time'), null);
+  assert.match(one('reply.id')!, /^\d+$/);
+  assert.equal(one('reply.count'), '1');
+  assert.equal(one('reply.mdn'), '13800000009');
+  assert.equal(one('reply.content'), '好的，收到');
+  assert.match(one('reply.reply_time')!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  assert.equal(one('confirm'), '0');
+  assert.equal(one('replyAfter.result'), '0');
+  assert.equal(one('replyAfter.id'), null);
+  assert.equal(one('replyAfter.count'), '0');
+  assert.equal(one('balance'), `0;${(await gw.account()).balanceGateway}`);
+  assert.equal(one('audit'), 'result=0&description=短信内容审核通过');
+  assert.equal(one('auditRefused'), 'result=7&description=短信内容含有敏感词:代开发票');
+}
+
+/** What the loop needs in the gateway before a client runs it. */
+export async function prepareUmsLoop(gw: TestGateway): Promise<void> {
+  await gw.core.audit.addWord('代开发票');
+  await gw.injectReply({ mobile: '13800000009', content: '好的，收到', username: 'demo' });
+}
