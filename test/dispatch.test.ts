@@ -3,13 +3,17 @@ import { after, before, describe, test } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { BalanceLedger, ParkedReport, Report, Send, SendStatus } from '../entities';
 import { loadConfig } from '../src/config';
+import { ConfigError } from '../src/configError';
 import { type Core, createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
-import { Reports } from '../src/core/reports';
+import { queueStore } from '../src/core/queues';
+import { applyParked, type DeliveryStatus } from '../src/core/reports';
 import { inTransaction } from '../src/db/transaction';
-import { claimDueRows } from '../src/dispatch/claim';
 import { Dispatcher } from '../src/dispatch/dispatcher';
+import { outboxStore } from '../src/dispatch/outbox';
 import { createLogger } from '../src/logger';
+import { VENDOR_TYPES } from '../src/vendors';
+import { validateVendor } from '../src/vendors/config';
 import type { OutboundMessage, SendOutcome, Vendor } from '../src/vendors/types';
 import { createTestDatabase, DIALECTS } from './support/gateway';
 
@@ -60,6 +64,11 @@ for (const dialect of DIALECTS) {
     const rowsOf = (batchId: string) => db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
     const dispatcher = (vendors: Vendor[], overrides: Partial<typeof config> = {}) =>
       new Dispatcher(db, new Map(vendors.map((v) => [v.name, v])), { ...config, route: vendors.map((v) => v.name), ...overrides }, log);
+    /** Sends what earlier tests left waiting, so that a test's dispatcher sees only its own rows. */
+    const sendLeftovers = async () => {
+      const sweeper = dispatcher([new ScriptedVendor('sweeper', accepted('sweep'))]);
+      while ((await sweeper.tick()) > 0);
+    };
     const waitUntil = async (what: () => Promise<boolean>) => {
       for (let i = 0; i < 400 && !(await what()); i++) await new Promise((r) => setTimeout(r, 10));
       assert.ok(await what(), 'condition not reached in 4 s');
@@ -101,8 +110,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await core.accounts.find('refund'))!.balanceGateway, 1000);
       const refunds = await db.getRepository(BalanceLedger).findBy({ accountId: account.id, business: 'refund' });
       assert.deepEqual(
-        refunds.map((l) => l.amount),
-        [1, 1],
+        refunds.map((l) => [l.amount, l.businessNumber, l.notes]),
+        [[2, batchId, '2 numbers: blacklisted number']],
+        'one refund line for the batch, as it was charged',
       );
       const reports = await core.reports.fetch(account.id);
       assert.deepEqual(
@@ -132,14 +142,15 @@ for (const dialect of DIALECTS) {
     test('rows claimed by a node that died are claimed again when the lease runs out', async () => {
       const { batchId } = await submit('crash', 4);
       const now = new Date();
-      const claimed = await claimDueRows(db, 'dead-node', 100, now, new Date(now.getTime() + 100));
+      // A lease long enough that a loaded machine cannot let it run out before the second claim.
+      const claimed = await outboxStore(db).claim('dead-node', 100, now, new Date(now.getTime() + 1000));
       assert.ok(claimed.some((r) => r.batchId === batchId));
       assert.equal(
-        (await claimDueRows(db, 'other', 100, new Date(), new Date(Date.now() + 60_000))).length,
+        (await outboxStore(db).claim('other', 100, new Date(), new Date(Date.now() + 60_000))).length,
         0,
         'leased rows are not claimed twice',
       );
-      await new Promise((r) => setTimeout(r, 1100));
+      await new Promise((r) => setTimeout(r, 1100 - (Date.now() - now.getTime())));
       const vendor = new ScriptedVendor('rescuer', accepted('r'));
       await dispatcher([vendor]).tick();
       const rows = await rowsOf(batchId);
@@ -191,7 +202,7 @@ for (const dialect of DIALECTS) {
         await new Promise<void>((resolve) => {
           recorded = resolve;
         });
-        await Reports.applyParked(m, 'quick', ['q-1']);
+        await applyParked(queueStore(db).in(m), 'quick', ['q-1']);
       });
       await new Promise((r) => setTimeout(r, 50));
       const report = core.reports.record({
@@ -266,6 +277,136 @@ for (const dialect of DIALECTS) {
         }
       });
 
+    test("the dispatcher keeps claiming while vendor calls are in flight, up to the vendor's batchesInFlight", async () => {
+      await sendLeftovers();
+      const { batchId } = await submit('in-flight', 40);
+      const gates: (() => void)[] = [];
+      let open = 0;
+      let most = 0;
+      const slow: Vendor = {
+        name: 'slow',
+        async send(batch) {
+          most = Math.max(most, ++open);
+          await new Promise<void>((resolve) => gates.push(resolve));
+          open--;
+          return batch.map(accepted('s'));
+        },
+      };
+      const vendors = new Map([['slow', { type: 'simulator', batchesInFlight: 3, settings: {} }]]);
+      const d = dispatcher([slow], { dispatch: { ...config.dispatch, batchSize: 5, intervalMs: 10 }, vendors });
+      d.start();
+      const leased = () => db.getRepository(Send).countBy({ batchId, claimOwner: d.owner });
+      // Three calls in flight, and the batch claimed after them waiting for a slot.
+      await waitUntil(async () => gates.length === 3 && (await leased()) === 20);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([gates.length, await leased()], [3, 20], 'no fourth call, no further claim');
+      const release = setInterval(() => {
+        for (const open of gates.splice(0)) open();
+      }, 5);
+      await waitUntil(async () => (await db.getRepository(Send).countBy({ batchId, STATUS: SendStatus.submitted })) === 40);
+      clearInterval(release);
+      await d.stop();
+      assert.equal(most, 3);
+    });
+
+    test('a node whose lease ran out records nothing over the node that took its rows over', async () => {
+      await sendLeftovers();
+      const { batchId } = await submit('overtaken', 2);
+      let letGo: (() => void) | null = null;
+      const stuck: Vendor = {
+        name: 'stuck',
+        async send(batch) {
+          await new Promise<void>((resolve) => {
+            letGo = resolve;
+          });
+          return batch.map((m) => ({ id: m.id, ok: false, retryable: false, error: 'refused, too late' }));
+        },
+      };
+      const slowNode = dispatcher([stuck], { dispatch: { ...config.dispatch, leaseMs: 50 } });
+      const sending = slowNode.tick();
+      await waitUntil(async () => letGo !== null);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await dispatcher([new ScriptedVendor('rescuer2', accepted('r2'))]).tick(), 2, 'the expired lease is claimed again');
+      letGo!();
+      assert.equal(await sending, 2);
+      const rows = await rowsOf(batchId);
+      assert.deepEqual(
+        rows.map((r) => [r.STATUS, r.vendor, r.vendorMsgId, r.attempts, r.lastError]),
+        rows.map((r) => [SendStatus.submitted, 'rescuer2', `r2-${r.ID}`, 1, null]),
+      );
+      const account = (await core.accounts.find('overtaken'))!;
+      assert.equal(account.balanceGateway, 998, 'not refunded: the rows were sent');
+      assert.equal(await db.getRepository(Report).countBy({ accountId: account.id }), 0, 'no failure reported');
+    });
+
+    test('a batch of reports is applied as one by one: repeats, unknown then final, numbers, unknown ids', async () => {
+      const { batchId } = await submit('bulk-reports', 3);
+      // One vendor id for the whole request, as vendors that answer one batch id do; reports carry the number.
+      await dispatcher([new ScriptedVendor('bulk', (m) => ({ id: m.id, ok: true, vendorMsgId: 'one-id' }))]).tick();
+      const at = new Date();
+      const report = (mobile: string, status: DeliveryStatus, code: string) => ({
+        vendor: 'bulk',
+        vendorMsgId: 'one-id',
+        mobile,
+        status,
+        code,
+        at,
+      });
+      const outcomes = await core.reports.recordAll([
+        report('13800000000', 'delivered', 'DELIVRD'),
+        report('13800000000', 'undelivered', 'UNDELIV'),
+        report('13800000001', 'unknown', 'UNKNOWN'),
+        report('13800000001', 'unknown', 'UNKNOWN'),
+        report('13800000001', 'delivered', 'DELIVRD'),
+        report('13900000000', 'delivered', 'DELIVRD'),
+        { vendor: 'bulk', vendorMsgId: 'nobody-sent-this', status: 'delivered', code: 'DELIVRD', at },
+      ]);
+      assert.deepEqual(outcomes, ['applied', 'repeated', 'applied', 'repeated', 'applied', 'parked', 'parked']);
+      assert.deepEqual(
+        (await rowsOf(batchId)).map((r) => [r.infoto, r.STATUS, r.reportStatus]),
+        [
+          ['13800000000', SendStatus.delivered, 'DELIVRD'],
+          ['13800000001', SendStatus.delivered, 'DELIVRD'],
+          ['13800000002', SendStatus.submitted, null],
+        ],
+      );
+      const account = (await core.accounts.find('bulk-reports'))!;
+      assert.deepEqual(
+        (await core.reports.fetch(account.id)).map((r) => [r.mobile, r.status, r.batchId]),
+        [
+          ['13800000000', 1, batchId],
+          ['13800000001', 2, batchId],
+          ['13800000001', 1, batchId],
+        ],
+      );
+      assert.equal(await db.getRepository(ParkedReport).countBy({ vendor: 'bulk' }), 2);
+      await db.getRepository(ParkedReport).delete({ vendor: 'bulk' });
+    });
+
+    test('concurrent fetches hand each report out once, oldest first', async () => {
+      const { batchId } = await submit('fetchers', 30);
+      const account = (await core.accounts.find('fetchers'))!;
+      await dispatcher([new ScriptedVendor('f', accepted('fo'))]).tick();
+      const rows = await rowsOf(batchId);
+      const at = new Date(Date.now() - 1000);
+      await core.reports.recordAll(
+        rows.map((row) => ({ vendor: 'f', vendorMsgId: `fo-${row.ID}`, status: 'delivered' as const, code: 'DELIVRD', at })),
+      );
+      const fetched = await Promise.all(Array.from({ length: 5 }, () => core.reports.fetch(account.id)));
+      const ids = fetched.flat().map((r) => r.id);
+      assert.deepEqual([ids.length, new Set(ids).size], [30, 30]);
+      for (const one of fetched)
+        assert.deepEqual(
+          one.map((r) => r.id),
+          one.map((r) => r.id).sort((a, b) => a - b),
+        );
+      const first = fetched.flat().find((r) => r.mobile === '13800000000')!;
+      assert.deepEqual([first.accountId, first.batchId, first.status, first.code], [Number(account.id), batchId, 1, 'DELIVRD']);
+      assert.equal(first.reportTime.getTime(), at.getTime());
+      assert.ok(first.sendTime instanceof Date && first.fetchToken !== null);
+      assert.deepEqual(await core.reports.fetch(account.id), [], 'nothing is handed out twice');
+    });
+
     test('two dispatchers sharing the database never send a row twice', async () => {
       const { batchId } = await submit('shared', 300);
       const a = new ScriptedVendor('a', accepted('a'));
@@ -276,7 +417,8 @@ for (const dialect of DIALECTS) {
       nodeB.start();
       await waitUntil(async () => (await db.getRepository(Send).countBy({ batchId, STATUS: SendStatus.submitted })) === 300);
       await Promise.all([nodeA.stop(), nodeB.stop()]);
-      const mine = new Set((await rowsOf(batchId)).map((r) => r.ID));
+      // MySQL's BIGINT ids come back from TypeORM as strings.
+      const mine = new Set((await rowsOf(batchId)).map((r) => Number(r.ID)));
       const ids = [...a.received, ...b.received].map((m) => m.id).filter((id) => mine.has(id));
       assert.equal(ids.length, 300);
       assert.equal(new Set(ids).size, 300);
@@ -285,3 +427,14 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+test('a vendor takes batchesInFlight from the file, checked like every key', () => {
+  const types = VENDOR_TYPES;
+  assert.equal(validateVendor('gateway.yaml', 'zt', { type: 'simulator', batchesInFlight: 8 }, types).batchesInFlight, 8);
+  assert.equal(validateVendor('gateway.yaml', 'zt', { type: 'simulator' }, types).batchesInFlight, undefined);
+  assert.throws(
+    () => validateVendor('gateway.yaml', 'zt', { type: 'simulator', batchesInFlight: 0 }, types),
+    (err: Error) =>
+      err instanceof ConfigError && err.message === 'gateway.yaml: vendors.zt.batchesInFlight: must be a whole number from 1 to 64, got 0',
+  );
+});

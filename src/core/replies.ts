@@ -3,6 +3,7 @@ import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { Account, Reply, Send } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { fetchOnce } from './fetchOnce';
+import { type QueueStore, queueStore } from './queues';
 
 /** An inbound message as every vendor adapter normalizes it. */
 export interface InboundReply {
@@ -25,7 +26,11 @@ export interface InboundReply {
 export type ReplyOutcome = { result: 'queued' | 'unassigned'; reply: Reply } | { result: 'repeated' };
 
 export class Replies {
-  constructor(private readonly db: DataSource) {}
+  private readonly store: QueueStore;
+
+  constructor(private readonly db: DataSource) {
+    this.store = queueStore(db);
+  }
 
   /** Queues a reply for its account, or keeps it unassigned; never drops one. */
   async record(reply: InboundReply): Promise<ReplyOutcome> {
@@ -42,7 +47,7 @@ export class Replies {
   }
 
   fetch(accountId: number): Promise<Reply[]> {
-    return fetchOnce(this.db, Reply, accountId);
+    return fetchOnce(this.store, 'reply', accountId);
   }
 
   /** Replies no account could be found for, newest first, for operators. */

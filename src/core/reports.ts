@@ -1,7 +1,8 @@
-import { type DataSource, type EntityManager, In, IsNull, LessThan } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull, LessThan } from 'typeorm';
 import { ParkedReport, Report, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { fetchOnce } from './fetchOnce';
+import { type QueuedReport, type QueueStore, queueStore, type ReportStatements, type ReportTarget, type RowReport } from './queues';
 
 /** The userApi report codes, which the gateway's report queue keeps: 1 success, 0 failure, 2 unknown. */
 export const ReportStatus = { failed: 0, delivered: 1, unknown: 2 } as const;
@@ -52,80 +53,95 @@ export async function queueReport(m: EntityManager, row: ReportedRow, status: nu
   });
 }
 
-/** Row locks where the database has them; SQLite runs one transaction at a time anyway. */
-function lockFor(m: EntityManager): { mode: 'pessimistic_write' } | undefined {
-  return m.connection.options.type === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
+/** The `send` STATUS a report leaves its row in: "unknown" keeps it open for a final report. */
+function sendStatusAfter(status: DeliveryStatus): number {
+  return status === 'delivered' ? SendStatus.delivered : status === 'unknown' ? SendStatus.submitted : SendStatus.failed;
 }
 
-async function applyReport(m: EntityManager, report: DeliveryReport): Promise<'applied' | 'repeated' | 'parked'> {
-  const sends = m.getRepository(Send);
-  const match: Record<string, unknown> = { vendor: report.vendor, vendorMsgId: report.vendorMsgId };
-  if (report.mobile) match.infoto = report.mobile;
-  // A locking read on MySQL: it waits for a dispatcher that is recording this vendor id right now and
-  // then sees it, instead of parking a report the dispatcher's own look at parked reports would miss.
-  const open = [SendStatus.waiting, SendStatus.submitted] as number[];
-  const rows = (await sends.find({ where: match, lock: lockFor(m) })).filter((row) => open.includes(row.STATUS));
-  let applied = false;
-  for (const row of rows) {
-    const status =
-      report.status === 'delivered' ? SendStatus.delivered : report.status === 'unknown' ? SendStatus.submitted : SendStatus.failed;
-    // "Unknown" leaves the row open for a final report, but is itself told only once.
-    const open = {
-      ID: row.ID,
-      STATUS: In([SendStatus.waiting, SendStatus.submitted]),
-      ...(report.status === 'unknown' ? { reportTime: IsNull() } : {}),
-    };
-    const updated = await sends.update(open, { STATUS: status, reportStatus: report.code.slice(0, 32), reportTime: report.at });
-    if ((updated.affected ?? 0) === 0) continue;
-    applied = true;
-    await queueReport(m, row, legacyReportStatus(report.status), report.code, report.at);
+export type ReportOutcome = 'applied' | 'repeated' | 'parked';
+
+const OPEN: readonly number[] = [SendStatus.waiting, SendStatus.submitted];
+
+/**
+ * Applies reports in order, inside the caller's transaction, with a handful of statements for the
+ * whole batch: the rows their vendor ids name are read (and locked, on MySQL) at once, each report is
+ * decided against the rows as the reports before it left them, then the rows, the queued reports and
+ * the parked ones are written in one statement each. A report for a final row changes nothing
+ * ("repeated"); one for a vendor id no row carries yet is parked.
+ */
+export async function applyReports(st: ReportStatements, reports: readonly DeliveryReport[], now = new Date()): Promise<ReportOutcome[]> {
+  if (reports.length === 0) return [];
+  // Each vendor id once, sorted, so that concurrent batches lock shared rows in the same order.
+  const keyOf = (r: DeliveryReport) => JSON.stringify([r.vendor, r.vendorMsgId]);
+  const asked = new Map(reports.map((r) => [keyOf(r), { vendor: r.vendor, vendorMsgId: r.vendorMsgId }]));
+  const keys = [...asked.keys()].sort();
+  const index = new Map(keys.map((key, i) => [key, i]));
+  // A row two keys match (ids MySQL's collation takes as equal) is one row, decided once.
+  const rows = new Map<number, ReportTarget>();
+  const byKey: ReportTarget[][] = keys.map(() => []);
+  for (const hit of await st.rowsFor(keys.map((key) => asked.get(key)!))) {
+    const row = rows.get(hit.ID) ?? hit;
+    rows.set(row.ID, row);
+    byKey[hit.keyIndex]!.push(row);
   }
-  if (applied) return 'applied';
-  if (rows.length > 0 || (await sends.existsBy(match))) return 'repeated';
-  await m.getRepository(ParkedReport).insert({
-    vendor: report.vendor,
-    vendorMsgId: report.vendorMsgId,
-    mobile: report.mobile ?? null,
-    outcome: report.status,
-    code: report.code.slice(0, 32),
-    reportTime: report.at,
-    parkedAt: new Date(),
+  const changed = new Map<number, RowReport>();
+  const queued: QueuedReport[] = [];
+  const parked: DeliveryReport[] = [];
+  const outcomes = reports.map((report): ReportOutcome => {
+    const matching = byKey[index.get(keyOf(report))!]!.filter((r) => !report.mobile || r.infoto === report.mobile);
+    const code = report.code.slice(0, 32);
+    let applied = false;
+    for (const row of matching) {
+      // "Unknown" leaves the row open for a final report, but is itself told only once.
+      if (!OPEN.includes(row.STATUS) || (report.status === 'unknown' && row.reported)) continue;
+      row.STATUS = sendStatusAfter(report.status);
+      row.reported = true;
+      changed.set(row.ID, { id: row.ID, status: row.STATUS, code, at: report.at });
+      queued.push({ sendId: row.ID, status: legacyReportStatus(report.status), code, at: report.at });
+      applied = true;
+    }
+    if (applied) return 'applied';
+    if (matching.length > 0) return 'repeated';
+    parked.push({ ...report, code });
+    return 'parked';
   });
-  return 'parked';
+  await st.setReported([...changed.values()]);
+  await st.queue(queued);
+  await st.park(parked, now);
+  return outcomes;
+}
+
+/** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids. */
+export async function applyParked(st: ReportStatements, vendor: string, vendorMsgIds: readonly string[]): Promise<void> {
+  const parked = await st.parkedFor(vendor, [...new Set(vendorMsgIds)]);
+  if (parked.length === 0) return;
+  await applyReports(
+    st,
+    parked.map((p) => p.report),
+  );
+  await st.dropParked(parked.map((p) => p.id));
 }
 
 export class Reports {
-  constructor(private readonly db: DataSource) {}
+  private readonly store: QueueStore;
+
+  constructor(private readonly db: DataSource) {
+    this.store = queueStore(db);
+  }
 
   /**
    * Applies a report to its `send` row and queues it for the account. A report for a row that
    * already has a final status (a vendor's repeated push) changes nothing and queues nothing; one
    * for a vendor id no row carries yet is parked until the dispatcher records that id.
    */
-  async record(report: DeliveryReport): Promise<'applied' | 'repeated' | 'parked'> {
+  async record(report: DeliveryReport): Promise<ReportOutcome> {
     return (await this.recordAll([report]))[0]!;
   }
 
   /** Several reports in one transaction, as vendors push them (arrays) and as the simulator reports a batch. */
-  async recordAll(reports: DeliveryReport[]): Promise<('applied' | 'repeated' | 'parked')[]> {
-    return inTransaction(this.db, async (m) => {
-      const results: ('applied' | 'repeated' | 'parked')[] = [];
-      for (const report of reports) results.push(await applyReport(m, report));
-      return results;
-    });
-  }
-
-  /** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids. */
-  static async applyParked(m: EntityManager, vendor: string, vendorMsgIds: string[]): Promise<void> {
-    if (vendorMsgIds.length === 0) return;
-    const parked = await m
-      .getRepository(ParkedReport)
-      .find({ where: { vendor, vendorMsgId: In(vendorMsgIds) }, order: { id: 'ASC' }, lock: lockFor(m) });
-    for (const p of parked) {
-      const status = p.outcome as DeliveryStatus;
-      await applyReport(m, { vendor, vendorMsgId: p.vendorMsgId, mobile: p.mobile ?? undefined, status, code: p.code, at: p.reportTime });
-    }
-    if (parked.length > 0) await m.getRepository(ParkedReport).delete({ id: In(parked.map((p) => p.id)) });
+  recordAll(reports: DeliveryReport[]): Promise<ReportOutcome[]> {
+    if (reports.length === 0) return Promise.resolve([]);
+    return inTransaction(this.db, (m) => applyReports(this.store.in(m), reports));
   }
 
   /**
@@ -163,7 +179,7 @@ export class Reports {
     const byVendor = new Map<string, string[]>();
     for (const r of stranded) byVendor.set(r.vendor, [...(byVendor.get(r.vendor) ?? []), r.vendor_msgid]);
     await inTransaction(this.db, async (m) => {
-      for (const [vendor, ids] of byVendor) await Reports.applyParked(m, vendor, ids);
+      for (const [vendor, ids] of byVendor) await applyParked(this.store.in(m), vendor, ids);
     });
     return stranded.length;
   }
@@ -174,6 +190,6 @@ export class Reports {
   }
 
   fetch(accountId: number): Promise<Report[]> {
-    return fetchOnce(this.db, Report, accountId);
+    return fetchOnce(this.store, 'report', accountId);
   }
 }

@@ -1,20 +1,35 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type DataSource, In } from 'typeorm';
-import { Account, Send, SendStatus } from '../../entities';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Send } from '../../entities';
 import type { Config } from '../config';
-import { chargeInTransaction, isPool } from '../core/accounts';
-import { queueReport, Reports, ReportStatus } from '../core/reports';
+import { chargeInTransaction, isPool, type Pool } from '../core/accounts';
+import { type QueueStore, queueStore } from '../core/queues';
+import { applyParked, ReportStatus } from '../core/reports';
 import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
+import { BATCHES_IN_FLIGHT } from '../vendors/config';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
-import { claimDueRows } from './claim';
 import { FailureBackoff } from './failureBackoff';
 import { prepareLegacyRows } from './legacyRows';
+import { type Accepted, type DispatchAccount, type Failed, type OutboxStore, outboxStore, type Retried } from './outbox';
+import { Slots } from './slots';
 
 /** Delay before retry n (1-based), doubling from twice the base: 2 s, 4 s, 8 s … at most 5 minutes by default. */
 export function backoffMs(attempt: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** attempt, 300 * baseMs);
+}
+
+/** A row that failed for good, with what it is told. */
+interface FailedRow {
+  row: Send;
+  error: string;
+}
+
+/** One round: how many rows it claimed, and the vendor calls it started, settled once each is recorded. */
+interface Round {
+  claimed: number;
+  done: Promise<void>;
 }
 
 /**
@@ -22,13 +37,27 @@ export function backoffMs(attempt: number, baseMs: number): number {
  * through the account's route (its vendors in failover order; each retry moves to the next
  * vendor), and records every outcome. A row that runs out of attempts fails for good, its charge
  * is refunded and a failure report queued, so the caller learns of it.
+ *
+ * Claiming goes on while vendor calls are in flight: each vendor takes up to its `batchesInFlight`
+ * batches at once, and a claimed batch waits for a free slot of its vendor before the next claim,
+ * so at most one batch waits (less than one vendor call, far inside its lease).
  */
 export class Dispatcher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly outbox: OutboxStore;
+  private readonly queues: QueueStore;
+  private readonly slots = new Map<string, Slots>();
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly backoff: FailureBackoff;
+  /**
+   * Outcomes that could not be recorded leave their rows leased, to be sent again when the lease
+   * ends: while that goes on, claiming waits as long as this backoff says, instead of sending more.
+   */
+  private readonly recording: FailureBackoff;
+  private holdClaimsMs = 0;
+  private loop: Promise<void> | null = null;
+  private stopped = true;
+  private pause: { timer: NodeJS.Timeout; resume: () => void } | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -36,47 +65,78 @@ export class Dispatcher {
     private readonly config: Config,
     private readonly log: Logger,
   ) {
+    this.outbox = outboxStore(db);
+    this.queues = queueStore(db);
     this.backoff = new FailureBackoff('dispatch', log, config.dispatch.intervalMs);
+    this.recording = new FailureBackoff('recording vendor outcomes', log, config.dispatch.intervalMs);
   }
 
   start(): void {
+    if (this.loop) return;
     this.stopped = false;
-    this.schedule(0);
+    this.loop = this.run();
   }
 
+  /** Stops claiming and waits until every batch in flight is sent and recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    this.resume();
+    await this.loop;
+    this.loop = null;
+    await Promise.all(this.inFlight);
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().then(
-        (claimed) => {
-          this.backoff.succeeded();
-          this.schedule(claimed >= this.config.dispatch.batchSize ? 0 : this.config.dispatch.intervalMs);
-        },
-        (err) => this.schedule(this.backoff.failed(err)),
-      );
-    }, ms);
-  }
-
-  /** One round: claim a batch and send it. Returns how many rows were claimed. */
+  /** One round, awaited to the end: claim a batch, send it, record it. Returns how many rows were claimed. */
   async tick(): Promise<number> {
+    const round = await this.round();
+    await round.done;
+    return round.claimed;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let delay: number;
+      try {
+        const round = await this.round();
+        round.done.then(
+          () => this.recording.succeeded(),
+          (err) => {
+            this.holdClaimsMs = this.recording.failed(err);
+          },
+        );
+        this.backoff.succeeded();
+        delay = round.claimed >= this.config.dispatch.batchSize ? 0 : this.config.dispatch.intervalMs;
+      } catch (err) {
+        delay = this.backoff.failed(err);
+      }
+      delay = Math.max(delay, this.holdClaimsMs);
+      this.holdClaimsMs = 0;
+      if (delay > 0) await this.sleep(delay);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.pause = { timer: setTimeout(() => this.resume(), ms), resume: resolve };
+    });
+  }
+
+  private resume(): void {
+    if (!this.pause) return;
+    clearTimeout(this.pause.timer);
+    this.pause.resume();
+    this.pause = null;
+  }
+
+  /** Claims a batch and starts its vendor calls, each when its vendor has a free slot; resolves once all are started. */
+  private async round(): Promise<Round> {
     const now = new Date();
-    const claimed = await claimDueRows(
-      this.db,
-      this.owner,
-      this.config.dispatch.batchSize,
-      now,
-      new Date(now.getTime() + this.config.dispatch.leaseMs),
-    );
-    if (claimed.length === 0) return 0;
+    const { batchSize, leaseMs } = this.config.dispatch;
+    const claimed = await this.outbox.claim(this.owner, batchSize, now, new Date(now.getTime() + leaseMs));
+    if (claimed.length === 0) return { claimed: 0, done: Promise.resolve() };
     // Rows legacy SQL inserted (no account) are charged and filled in first, or failed with a reason.
     const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.log);
-    const accounts = await this.accountsOf(rows);
+    const accounts = await this.outbox.accounts([...new Set(rows.flatMap((r) => (r.accountId === null ? [] : [r.accountId])))]);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
     for (const row of rows) {
       const vendor = this.vendorFor(row, accounts.get(row.accountId ?? -1));
@@ -84,11 +144,29 @@ export class Dispatcher {
       group.rows.push(row);
       groups.set(vendor.name, group);
     }
-    await Promise.all([...groups.values()].map(({ vendor, rows: batch }) => this.sendBatch(vendor, batch, accounts)));
-    return claimed.length;
+    const calls: Promise<void>[] = [];
+    for (const { vendor, rows: batch } of groups.values()) {
+      const slots = this.slotsOf(vendor.name);
+      await slots.acquire();
+      const call = this.sendBatch(vendor, batch, accounts).finally(() => slots.release());
+      const settled = call.catch(() => undefined);
+      this.inFlight.add(settled);
+      void settled.then(() => this.inFlight.delete(settled));
+      calls.push(call);
+    }
+    return { claimed: claimed.length, done: Promise.all(calls).then(() => undefined) };
   }
 
-  private vendorFor(row: Send, account: Account | undefined): Vendor {
+  private slotsOf(vendor: string): Slots {
+    let slots = this.slots.get(vendor);
+    if (!slots) {
+      slots = new Slots(this.config.vendors.get(vendor)?.batchesInFlight ?? BATCHES_IN_FLIGHT.default);
+      this.slots.set(vendor, slots);
+    }
+    return slots;
+  }
+
+  private vendorFor(row: Send, account: DispatchAccount | undefined): Vendor {
     const route = account?.route
       ? account.route
           .split(',')
@@ -99,13 +177,7 @@ export class Dispatcher {
     return this.vendors.get(names[row.attempts % names.length])!;
   }
 
-  private async accountsOf(rows: Send[]): Promise<Map<number, Account>> {
-    const ids = [...new Set(rows.map((r) => r.accountId).filter((id): id is number => id !== null))];
-    const list = ids.length ? await this.db.getRepository(Account).findBy({ id: In(ids) }) : [];
-    return new Map(list.map((a) => [a.id, a]));
-  }
-
-  private async sendBatch(vendor: Vendor, rows: Send[], accounts: Map<number, Account>): Promise<void> {
+  private async sendBatch(vendor: Vendor, rows: Send[], accounts: Map<number, DispatchAccount>): Promise<void> {
     const messages: OutboundMessage[] = rows.map((row) => {
       const account = accounts.get(row.accountId ?? -1);
       return {
@@ -130,72 +202,88 @@ export class Dispatcher {
         error: `${vendor.name}: ${String((err as Error).message ?? err)}`,
       }));
     }
-    const byId = new Map(outcomes.map((o) => [o.id, o]));
-    const now = new Date();
-    await inTransaction(this.db, async (m) => {
-      const sends = m.getRepository(Send);
-      const acceptedIds: string[] = [];
-      for (const row of rows) {
-        const outcome: SendOutcome = byId.get(row.ID) ?? {
-          id: row.ID,
-          ok: false,
-          retryable: true,
-          error: `${vendor.name} gave no answer for this message`,
-        };
-        const attempts = row.attempts + 1;
-        const mine = { ID: row.ID, claimOwner: this.owner };
-        if (outcome.ok) {
-          await sends.update(mine, {
-            STATUS: SendStatus.submitted,
-            vendor: vendor.name,
-            vendorMsgId: outcome.vendorMsgId,
-            submittedAt: now,
-            attempts,
-            claimOwner: null,
-            leaseUntil: null,
-            lastError: null,
-          });
-          acceptedIds.push(outcome.vendorMsgId);
-        } else if (outcome.retryable && attempts < this.config.dispatch.maxAttempts) {
-          await sends.update(mine, {
-            attempts,
-            nextAttemptAt: new Date(now.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs)),
-            claimOwner: null,
-            leaseUntil: null,
-            vendor: vendor.name,
-            lastError: outcome.error.slice(0, 255),
-          });
-        } else {
-          const updated = await sends.update(mine, {
-            STATUS: SendStatus.failed,
-            attempts,
-            claimOwner: null,
-            leaseUntil: null,
-            vendor: vendor.name,
-            lastError: outcome.error.slice(0, 255),
-            reportStatus: 'FAILED',
-            reportTime: now,
-          });
-          if ((updated.affected ?? 0) === 1) await this.refundAndReport(m, row, now, outcome.error);
-        }
-      }
-      await Reports.applyParked(m, vendor.name, acceptedIds);
-    });
+    await this.record(vendor.name, rows, outcomes);
   }
 
-  private async refundAndReport(m: import('typeorm').EntityManager, row: Send, now: Date, error: string): Promise<void> {
-    if (row.accountId !== null && row.charged > 0 && row.msgType !== null && isPool(row.msgType)) {
-      await chargeInTransaction(
-        m,
-        row.accountId,
-        row.msgType,
-        -row.charged,
-        'refund',
-        'dispatcher',
-        row.batchId,
-        `${row.infoto}: ${error}`.slice(0, 255),
-      );
+  /**
+   * Records a vendor batch's outcomes in one transaction: one statement each for the accepted, the
+   * retried and the failed rows, only rows this node still holds (a row whose lease ran out and that
+   * another node claimed is left to it). Failed rows are refunded and reported, and reports that came
+   * before their vendor id are applied.
+   */
+  private async record(vendor: string, rows: Send[], outcomes: SendOutcome[]): Promise<void> {
+    const byId = new Map(outcomes.map((o) => [o.id, o]));
+    const at = new Date();
+    const accepted: Accepted[] = [];
+    const retried: Retried[] = [];
+    const failed: FailedRow[] = [];
+    for (const row of rows) {
+      const outcome: SendOutcome = byId.get(row.ID) ?? {
+        id: row.ID,
+        ok: false,
+        retryable: true,
+        error: `${vendor} gave no answer for this message`,
+      };
+      const attempts = row.attempts + 1;
+      if (outcome.ok) accepted.push({ id: row.ID, vendorMsgId: outcome.vendorMsgId });
+      else if (outcome.retryable && attempts < this.config.dispatch.maxAttempts) {
+        const nextAttemptAt = new Date(at.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs));
+        retried.push({ id: row.ID, nextAttemptAt, error: outcome.error.slice(0, 255) });
+      } else failed.push({ row, error: outcome.error.slice(0, 255) });
     }
-    await queueReport(m, row, ReportStatus.failed, 'FAILED', now);
+    await inTransaction(this.db, async (m) => {
+      const outbox = this.outbox.in(m);
+      await outbox.accept(this.owner, vendor, at, accepted);
+      await outbox.retry(this.owner, vendor, retried);
+      const failedNow = new Set(
+        await outbox.fail(
+          this.owner,
+          vendor,
+          at,
+          failed.map((f): Failed => ({ id: f.row.ID, error: f.error })),
+        ),
+      );
+      const refused = failed.filter((f) => failedNow.has(f.row.ID));
+      await refund(m, refused);
+      const reports = this.queues.in(m);
+      await reports.queue(refused.map((f) => ({ sendId: f.row.ID, status: ReportStatus.failed, code: 'FAILED', at })));
+      await applyParked(
+        reports,
+        vendor,
+        accepted.map((a) => a.vendorMsgId),
+      );
+    });
+  }
+}
+
+/**
+ * Gives back what failed rows took from their pools: one ledger line per batch and pool, as the
+ * batch was charged, naming the number (or how many) and why. Accounts in id order, the order
+ * MySQL locks them in elsewhere.
+ */
+async function refund(m: EntityManager, failed: readonly FailedRow[]): Promise<void> {
+  const lines = new Map<string, { accountId: number; pool: Pool; batchId: string | null; amount: number; rows: FailedRow[] }>();
+  for (const f of failed) {
+    const { accountId, msgType, charged, batchId } = f.row;
+    if (accountId === null || charged <= 0 || msgType === null || !isPool(msgType)) continue;
+    const key = JSON.stringify([accountId, msgType, batchId]);
+    const line = lines.get(key) ?? { accountId, pool: msgType, batchId, amount: 0, rows: [] };
+    line.amount += charged;
+    line.rows.push(f);
+    lines.set(key, line);
+  }
+  for (const line of [...lines.values()].sort((a, b) => a.accountId - b.accountId)) {
+    const which = line.rows.length === 1 ? line.rows[0]!.row.infoto : `${line.rows.length} numbers`;
+    const why = [...new Set(line.rows.map((f) => f.error))].join('; ');
+    await chargeInTransaction(
+      m,
+      line.accountId,
+      line.pool,
+      -line.amount,
+      'refund',
+      'dispatcher',
+      line.batchId,
+      `${which}: ${why}`.slice(0, 255),
+    );
   }
 }

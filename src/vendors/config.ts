@@ -7,8 +7,16 @@ import type { VendorType } from './types';
 /** A configured vendor: its adapter type and its validated settings. */
 export interface VendorConfig {
   type: string;
+  /**
+   * Dispatch batches handed to this vendor at once: the dispatcher keeps claiming while they are in
+   * flight (`batchesInFlight` in the file, any vendor type; BATCHES_IN_FLIGHT.default when not given).
+   */
+  batchesInFlight?: number;
   settings: Record<string, unknown>;
 }
+
+/** The default of every vendor's `batchesInFlight`, and its range. */
+export const BATCHES_IN_FLIGHT = { default: 4, min: 1, max: 64 } as const;
 
 export interface VendorsConfig {
   /** By the vendor's name in this installation. */
@@ -67,7 +75,7 @@ export function loadVendorsFile(file: string, env: NodeJS.ProcessEnv, types: Ven
 export function validateVendor(file: string, name: string, raw: unknown, types: VendorType[]): VendorConfig {
   const where = `${file}: vendors.${name}`;
   if (!isRecord(raw)) throw new ConfigError(`${where}: must be a mapping with a type: key`);
-  const { type, ...rest } = raw;
+  const { type, batchesInFlight, ...rest } = raw;
   const known = types.map((t) => t.type);
   const adapter = types.find((t) => t.type === type);
   if (typeof type !== 'string' || !adapter) {
@@ -81,7 +89,13 @@ export function validateVendor(file: string, name: string, raw: unknown, types: 
     const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
     throw new ConfigError(`${where}.${describeIssue(issues[0]!, adapter.settings, rest)}`);
   }
-  return { type, settings: parsed.data as Record<string, unknown> };
+  const settings = parsed.data as Record<string, unknown>;
+  if (batchesInFlight === undefined) return { type, settings };
+  const { min, max } = BATCHES_IN_FLIGHT;
+  if (typeof batchesInFlight !== 'number' || !Number.isInteger(batchesInFlight) || batchesInFlight < min || batchesInFlight > max) {
+    throw new ConfigError(`${where}.batchesInFlight: must be a whole number from ${min} to ${max}, got ${JSON.stringify(batchesInFlight)}`);
+  }
+  return { type, batchesInFlight, settings };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject, given: unknown): string {

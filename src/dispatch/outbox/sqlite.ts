@@ -1,0 +1,90 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { Send, SendStatus } from '../../../entities';
+import { type EntityRows, entityRows } from '../../core/entityRows';
+import { utcText } from '../../core/queues/sqlite';
+import { sqliteHandle, sqliteWrite } from '../../db/raw';
+import { DUE } from './due';
+import type { DispatchAccount, OutboxStore, OutcomeStatements } from './index';
+
+function prepare(db: DataSource, rows: EntityRows<Send>) {
+  const sqlite = sqliteHandle(db);
+  return {
+    // One statement: SQLite has one writer, so the rows it picks cannot be taken under it.
+    claim: sqlite.prepare(
+      `UPDATE send SET claim_owner = ?, lease_until = ?, next_attempt_at = ?
+        WHERE ID IN (SELECT ID FROM send WHERE ${DUE} LIMIT ?)
+       RETURNING ${rows.columns}`,
+    ),
+    accounts: sqlite.prepare('SELECT id, route, ext_no AS extNo, signature FROM account WHERE id IN (SELECT value FROM json_each(?))'),
+    accept: sqlite.prepare(
+      `UPDATE send SET STATUS = ${SendStatus.submitted}, vendor = ?, vendor_msgid = j.value ->> 1, submitted_at = ?, attempts = attempts + 1,
+              next_attempt_at = NULL, claim_owner = NULL, lease_until = NULL, last_error = NULL
+         FROM json_each(?) j WHERE send.ID = j.value ->> 0 AND send.claim_owner = ?`,
+    ),
+    retry: sqlite.prepare(
+      `UPDATE send SET attempts = attempts + 1, next_attempt_at = j.value ->> 1, claim_owner = NULL, lease_until = NULL,
+              vendor = ?, last_error = j.value ->> 2
+         FROM json_each(?) j WHERE send.ID = j.value ->> 0 AND send.claim_owner = ?`,
+    ),
+    fail: sqlite
+      .prepare(
+        `UPDATE send SET STATUS = ${SendStatus.failed}, attempts = attempts + 1, next_attempt_at = NULL, claim_owner = NULL,
+                lease_until = NULL, vendor = ?, last_error = j.value ->> 1, report_status = 'FAILED', report_time = ?
+           FROM json_each(?) j WHERE send.ID = j.value ->> 0 AND send.claim_owner = ?
+         RETURNING ID`,
+      )
+      .pluck(),
+  };
+}
+
+/**
+ * SQLite: statements prepared once on the one connection. The outcome statements run inside the
+ * dispatcher's transaction (inTransaction holds the writer's turn), beside its refunds.
+ */
+export class SqliteOutbox implements OutboxStore {
+  private readonly rows: EntityRows<Send>;
+  private prepared: ReturnType<typeof prepare> | null = null;
+  private readonly outcomes: OutcomeStatements;
+
+  constructor(private readonly db: DataSource) {
+    this.rows = entityRows(db, Send);
+    const st = () => this.statements;
+    this.outcomes = {
+      async accept(owner, vendor, at, rows) {
+        if (rows.length > 0) st().accept.run(vendor, utcText(at), JSON.stringify(rows.map((r) => [r.id, r.vendorMsgId])), owner);
+      },
+      async retry(owner, vendor, rows) {
+        if (rows.length > 0) st().retry.run(vendor, JSON.stringify(rows.map((r) => [r.id, utcText(r.nextAttemptAt), r.error])), owner);
+      },
+      async fail(owner, vendor, at, rows) {
+        if (rows.length === 0) return [];
+        return st().fail.all(vendor, utcText(at), JSON.stringify(rows.map((r) => [r.id, r.error])), owner) as number[];
+      },
+    };
+  }
+
+  private get statements(): ReturnType<typeof prepare> {
+    this.prepared ??= prepare(this.db, this.rows);
+    return this.prepared;
+  }
+
+  async claim(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]> {
+    const t = utcText(now);
+    const until = utcText(leaseUntil);
+    const claimed = await sqliteWrite(
+      this.db,
+      () => this.statements.claim.all(owner, until, until, t, t, t, limit) as Record<string, unknown>[],
+    );
+    return claimed.map((row) => this.rows.from(row)).sort((a, b) => a.ID - b.ID);
+  }
+
+  async accounts(ids: readonly number[]): Promise<Map<number, DispatchAccount>> {
+    if (ids.length === 0) return new Map();
+    const rows = this.statements.accounts.all(JSON.stringify(ids)) as DispatchAccount[];
+    return new Map(rows.map((a) => [a.id, a]));
+  }
+
+  in(_m: EntityManager): OutcomeStatements {
+    return this.outcomes;
+  }
+}
