@@ -118,7 +118,7 @@ for (const dialect of DIALECTS) {
       await gw.waitForReports(2, 'fallback');
     });
 
-    test('bad number, empty text, no balance: STATUS 3 with a reason, nothing charged, a failure report; good rows beside them go out', async () => {
+    test('bad number, empty text, forbidden word, no balance: STATUS 3 with a reason, nothing charged, a failure report; good rows beside them go out', async () => {
       const mappedBefore = await gw.account('mapped');
       const poorLedger = (await ledgerOf(gw.db, (await gw.account('poor')).id)).length;
       const reportsBefore = await gw.db.getRepository(Report).countBy({ accountId: mappedBefore.id });
@@ -127,9 +127,14 @@ for (const dialect of DIALECTS) {
       await insertLegacy(gw.db, { infoto: '13800138006', userid: 4242, content: '  ', tag: 'b-empty' });
       await insertLegacy(gw.db, { infoto: '13800138007', userid: 4343, content: '短信', tag: 'b-poor' });
       await insertLegacy(gw.db, { infoto: '13800138008', userid: 4242, content: '好的', tag: 'b-good2' });
+      await gw.core.audit.addWord('代开发票');
+      // Every node reads the rules again when they are a second old: the dispatcher's too.
+      await new Promise((r) => setTimeout(r, 1100));
+      await insertLegacy(gw.db, { infoto: '13800138009', userid: 4242, content: '本公司代开发票', tag: 'b-audit' });
       const expected: [string, string][] = [
         ['b-number', 'legacy row: invalid mobile number "12345"'],
         ['b-empty', 'legacy row: the text is empty'],
+        ['b-audit', 'legacy row: the text holds a forbidden word: 代开发票'],
         ['b-poor', 'legacy row: account poor has fewer than 1 messages in pool 1'],
       ];
       for (const [tag, reason] of expected) {
@@ -149,9 +154,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(failures.map((r) => [r.mobile, r.status]).sort(), [
         ['12345', 0],
         ['13800138006', 0],
+        ['13800138009', 0],
       ]);
       assert.equal((await gw.db.getRepository(Report).findBy({ accountId: poor.id, code: 'REJECTED' })).length, 1);
-      await gw.waitForReports(reportsBefore + 4, 'mapped');
+      await gw.waitForReports(reportsBefore + 5, 'mapped');
     });
   });
 

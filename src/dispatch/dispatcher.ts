@@ -12,6 +12,7 @@ import { BATCHES_IN_FLIGHT } from '../vendors/config';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
 import { FailureBackoff } from './failureBackoff';
 import { prepareLegacyRows } from './legacyRows';
+import { Audit } from '../core/audit';
 import { type Accepted, type DispatchAccount, type Failed, type OutboxStore, outboxStore, type Retried } from './outbox';
 import { Slots } from './slots';
 
@@ -46,6 +47,8 @@ export class Dispatcher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly outbox: OutboxStore;
   private readonly queues: QueueStore;
+  /** The content audit legacy rows pass, as every send does (its rules are read from the database). */
+  private readonly audit: Audit;
   private readonly slots = new Map<string, Slots>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backoff: FailureBackoff;
@@ -67,6 +70,7 @@ export class Dispatcher {
   ) {
     this.outbox = outboxStore(db);
     this.queues = queueStore(db);
+    this.audit = new Audit(db);
     this.backoff = new FailureBackoff('dispatch', log, config.dispatch.intervalMs);
     this.recording = new FailureBackoff('recording vendor outcomes', log, config.dispatch.intervalMs);
   }
@@ -135,7 +139,7 @@ export class Dispatcher {
     const claimed = await this.outbox.claim(this.owner, batchSize, now, new Date(now.getTime() + leaseMs));
     if (claimed.length === 0) return { claimed: 0, done: Promise.resolve() };
     // Rows legacy SQL inserted (no account) are charged and filled in first, or failed with a reason.
-    const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.log);
+    const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.audit, this.log);
     const accounts = await this.outbox.accounts([...new Set(rows.flatMap((r) => (r.accountId === null ? [] : [r.accountId])))]);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
     for (const row of rows) {

@@ -7,7 +7,7 @@ import { Failure } from '../core/failures';
 import { normalizeMobile } from '../core/numbers';
 import { queueReport, ReportStatus } from '../core/reports';
 import { characterCount, segmentCount } from '../core/segments';
-import { MAX_CONTENT_CHARS } from '../core/audit';
+import type { Audit } from '../core/audit';
 import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 
@@ -29,13 +29,20 @@ export const LEGACY_REJECTED = 'REJECTED';
  * Rows inserted by legacy SQL carry only the eleven legacy columns (`account_id` NULL). Before the
  * dispatcher sends such a row, this resolves its account (`account.legacy_userid` = `send.userid`,
  * else LEGACY_DEFAULT_ACCOUNT), normalizes its number by the core's rule, counts its segments,
- * charges the account's LEGACY_POOL and fills in the gateway's columns, one transaction a row, one
+ * audits the content as every send is audited, charges the account's LEGACY_POOL and fills in the gateway's columns, one transaction a row, one
  * `batch` row (and batch id) a row. A row it cannot send fails for good (STATUS 3, `last_error` says
  * why, `report_status` REJECTED), uncharged, with a failure report for the account when one is known.
  * Returns the claimed rows to send: the gateway's own as they were, legacy ones as now filled in.
  * It never throws for one row: an unexpected error leaves that row to its lease and the next round.
  */
-export async function prepareLegacyRows(db: DataSource, rows: Send[], owner: string, config: Config, log: Logger): Promise<Send[]> {
+export async function prepareLegacyRows(
+  db: DataSource,
+  rows: Send[],
+  owner: string,
+  config: Config,
+  audit: Audit,
+  log: Logger,
+): Promise<Send[]> {
   const ready: Send[] = [];
   for (const row of rows) {
     if (row.accountId !== null) {
@@ -43,7 +50,7 @@ export async function prepareLegacyRows(db: DataSource, rows: Send[], owner: str
       continue;
     }
     try {
-      const prepared = await inTransaction(db, (m) => prepare(m, row, owner, config));
+      const prepared = await inTransaction(db, (m) => prepare(m, row, owner, config, audit));
       if (prepared) ready.push(prepared);
     } catch (err) {
       if (err instanceof LostClaim) continue;
@@ -83,15 +90,19 @@ async function resolveAccount(m: EntityManager, row: Send, config: Config): Prom
   return account;
 }
 
-async function prepare(m: EntityManager, row: Send, owner: string, config: Config): Promise<Send | null> {
+async function prepare(m: EntityManager, row: Send, owner: string, config: Config, audit: Audit): Promise<Send | null> {
   const account = await resolveAccount(m, row, config);
   const mobile = normalizeMobile(row.infoto ?? '');
   const refuse = (why: string) => new LegacyRejection(why, account, mobile);
   if (!account.enabled) throw refuse(`account ${account.username} is disabled`);
   if (mobile === null) throw refuse(`invalid mobile number ${JSON.stringify(row.infoto ?? '')}`);
   const content = row.content ?? '';
-  if (content.trim() === '') throw refuse('the text is empty');
-  if (characterCount(content) > MAX_CONTENT_CHARS) throw refuse(`the text is longer than ${MAX_CONTENT_CHARS} characters`);
+  try {
+    await audit.check(content, account);
+  } catch (err) {
+    if (err instanceof Failure) throw refuse(err.message);
+    throw err;
+  }
   const pool = config.legacy.pool;
   const segments = segmentCount(content, row.isLong === 1);
   if (balanceOf(account, pool) < segments) throw refuse(insufficient(row, account, config));
