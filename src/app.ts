@@ -11,6 +11,7 @@ import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/u
 import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
 import { UMS_HTTP_PATHS, umsHttpInternalError, umsHttpService } from './faces/umsHttp';
 import { callbackRoutes } from './callbacks';
+import { LEGACY_GBK } from './legacyCharset';
 import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
 
@@ -56,7 +57,7 @@ function faces(parts: AppParts): Face[] {
       owns: (path) => path === SERVLET_PATH,
       internalError: (ctx) => {
         ctx.set('Content-Type', ANSWER_CONTENT_TYPE);
-        ctx.body = iconv.encode(INTERNAL_ERROR_ANSWER, 'gbk');
+        ctx.body = iconv.encode(INTERNAL_ERROR_ANSWER, LEGACY_GBK);
       },
     },
     { middleware: umsHttpService(parts.core, http), owns: (path) => UMS_HTTP_PATHS.includes(path), internalError: umsHttpInternalError },

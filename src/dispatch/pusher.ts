@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import iconv from 'iconv-lite';
 import type { DataSource } from 'typeorm';
 import { chinaTime } from '../core/legacyTime';
 import { ReportStatus } from '../core/reports';
 import { inTransaction, sqlTime } from '../db/transaction';
 import type { Logger } from '../logger';
+import { gbkXml, LEGACY_GBK } from '../legacyCharset';
 import { escapeXml } from '../soap/xml';
 import { encodeForm } from '../vendors/request';
 import { FailureBackoff } from './failureBackoff';
@@ -204,7 +204,7 @@ export class Pusher {
           ['mobile', String(r.mobile)],
           ['status', Number(r.status) === ReportStatus.delivered ? '0' : '1'],
         ],
-        'gbk',
+        LEGACY_GBK,
       );
       return { id: Number(r.id), kind: 'mr', url, request: { method: 'GET', url: withQuery(url, query) }, acknowledged: answeredOk };
     });
@@ -221,7 +221,7 @@ export class Pusher {
             ['longnum', String(y.ext_no ?? '')],
             ['feecode', '0'],
           ],
-          'gbk',
+          LEGACY_GBK,
         );
         due.push({ id: Number(y.id), kind: 'mo', url, request: { method: 'GET', url: withQuery(url, query) }, acknowledged: answeredOk });
       } else {
@@ -231,7 +231,7 @@ export class Pusher {
           id: Number(y.id),
           kind: 'ums-reply',
           url,
-          request: { method: 'POST', url, body: iconv.encode(xml, 'gbk'), contentType: 'text/xml; charset=GB2312' },
+          request: { method: 'POST', url, body: gbkXml(xml), contentType: 'text/xml; charset=GB2312' },
           acknowledged: (status, body) => status === 200 && /<returncode>\s*0\s*<\/returncode>/.test(body),
         });
       }

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { callerIp } from '../callerIp';
+import { LEGACY_GBK } from '../legacyCharset';
 import type { Core } from '../core';
 import type { Logger } from '../logger';
 import { encodeForm } from '../vendors/request';
@@ -17,9 +18,9 @@ export interface UmsHttpOptions {
   log: Logger;
 }
 
-/** The answer bytes: ASCII keys, values percent-encoded in GB2312 (read as GBK, as the vendor's servers do). */
+/** The answer bytes: ASCII keys, values percent-encoded in GB2312 (GBK, as the vendor's servers wrote it; see LEGACY_GBK). */
 export function umsAnswer(pairs: UmsPairs): string {
-  return encodeForm(pairs, 'gbk');
+  return encodeForm(pairs, LEGACY_GBK);
 }
 
 export function answerUms(ctx: Context, pairs: UmsPairs): void {

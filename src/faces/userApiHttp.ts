@@ -11,6 +11,7 @@ import {
   userApiOperations,
 } from './userApiOperations';
 import { callerIp } from '../callerIp';
+import { LEGACY_GBK } from '../legacyCharset';
 import { FormParams, isForm, readFormRequest, requestCharset, UnreadableParam } from './legacyForm';
 
 /** The one servlet of the contract's HTTP interface (seed 001, 第一部分). */
@@ -115,5 +116,5 @@ export function userApiHttpService(core: Core, options: UserApiHttpOptions): Mid
 }
 
 function gbk(text: string): Buffer {
-  return iconv.encode(text, 'gbk');
+  return iconv.encode(text, LEGACY_GBK);
 }

@@ -4,6 +4,7 @@ import { AccountError, balanceOf, isPool } from '../core/accounts';
 import { Failure, type FailureCode } from '../core/failures';
 import { javaTimestamp } from '../core/legacyTime';
 import type { Core } from '../core';
+import { LEGACY_GBK } from '../legacyCharset';
 import { escapeXml } from '../soap/xml';
 import { decodeBase64Password } from './legacyPassword';
 
@@ -127,7 +128,7 @@ export function userApiOperations(core: Core): UserApiOperations {
       const replies = await core.replies.fetch(account.id);
       const items = replies.map(
         (r) =>
-          `<psrerecv><mobile>${escapeXml(r.mobile)}</mobile><receiver>${escapeXml(r.receiver)}</receiver><content>${iconv.encode(r.content, 'gbk').toString('base64')}</content><sendtime>${javaTimestamp(r.receivedAt)}</sendtime></psrerecv>`,
+          `<psrerecv><mobile>${escapeXml(r.mobile)}</mobile><receiver>${escapeXml(r.receiver)}</receiver><content>${iconv.encode(r.content, LEGACY_GBK).toString('base64')}</content><sendtime>${javaTimestamp(r.receivedAt)}</sendtime></psrerecv>`,
       );
       return `<?xml version="1.0" encoding="utf-8"?><smsrerecv>${items.join('')}</smsrerecv>`;
     }),

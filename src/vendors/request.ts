@@ -186,6 +186,15 @@ export function groupForRequests<M extends Pick<OutboundMessage, 'mobile' | 'con
   return [...groups.values()].flat().map((c) => c.messages);
 }
 
+/** The characters of a text (and its signature) a charset cannot carry, as a permanent refusal of its message; none: []. */
+function unrepresentable(m: OutboundMessage, cs: Charset): SendOutcome[] {
+  const text = `${m.content}${m.signature ?? ''}`;
+  if (cs === 'utf-8') return [];
+  const lost = [...new Set([...text].filter((c) => iconv.decode(iconv.encode(c, cs), cs) !== c))];
+  if (lost.length === 0) return [];
+  return [{ id: m.id, ok: false, retryable: false, error: `the text holds characters ${cs} cannot carry: ${lost.join('')}` }];
+}
+
 /** A failed call as a row's error: what happened and the code that says it (ECONNREFUSED, UND_ERR_SOCKET …). */
 function networkError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -203,9 +212,16 @@ function networkError(err: unknown): string {
 export async function sendInRequests(
   vendor: string,
   batch: OutboundMessage[],
-  limits: { maxNumbers: number; concurrency: number },
+  limits: { maxNumbers: number; concurrency: number; charset?: Charset },
   sendRequest: (messages: OutboundMessage[]) => Promise<SendOutcome[]>,
 ): Promise<SendOutcome[]> {
+  // A text the vendor's charset cannot carry would reach the phone as question marks: refused for good instead.
+  const uncarried = limits.charset ? batch.flatMap((m) => unrepresentable(m, limits.charset!)) : [];
+  if (uncarried.length > 0) {
+    const refused = new Set(uncarried.map((o) => o.id));
+    const rest = batch.filter((m) => !refused.has(m.id));
+    return [...uncarried, ...(rest.length > 0 ? await sendInRequests(vendor, rest, { ...limits, charset: undefined }, sendRequest) : [])];
+  }
   const requests = groupForRequests(batch, limits.maxNumbers);
   const results = await mapLimit(requests, limits.concurrency, (messages) =>
     sendRequest(messages).then(

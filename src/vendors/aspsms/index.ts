@@ -239,8 +239,8 @@ class AspSmsVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const { maxNumbersPerRequest: maxNumbers, concurrency } = this.settings;
-    return sendInRequests(this.name, batch, { maxNumbers, concurrency }, (group) => this.sendGroup(group));
+    const { maxNumbersPerRequest: maxNumbers, concurrency, charset } = this.settings;
+    return sendInRequests(this.name, batch, { maxNumbers, concurrency, charset }, (group) => this.sendGroup(group));
   }
 
   private async sendGroup(group: OutboundMessage[]): Promise<SendOutcome[]> {

@@ -271,7 +271,7 @@ class ChanzorVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
+    const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency, charset: this.s.charset };
     return sendInRequests(this.name, batch, limits, (group) => this.sendGroup(group));
   }
 

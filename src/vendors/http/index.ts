@@ -180,7 +180,11 @@ class HttpVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const limits = { maxNumbers: this.settings.send.maxNumbers, concurrency: this.settings.concurrency };
+    const limits = {
+      maxNumbers: this.settings.send.maxNumbers,
+      concurrency: this.settings.concurrency,
+      charset: this.settings.send.charset ?? this.settings.charset,
+    };
     return sendInRequests(this.name, batch, limits, (group) => this.sendGroup(group));
   }
 

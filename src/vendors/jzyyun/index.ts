@@ -240,8 +240,8 @@ class JzyyunVendor implements Vendor {
 
   /** One request per text, extension, signature and isLongSms (see groupForRequests), never a number twice: one batch id per request. */
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const { maxNumbersPerRequest: maxNumbers, concurrency } = this.settings;
-    return sendInRequests(this.name, batch, { maxNumbers, concurrency }, (messages) => this.sendRequest(messages));
+    const { maxNumbersPerRequest: maxNumbers, concurrency, charset } = this.settings;
+    return sendInRequests(this.name, batch, { maxNumbers, concurrency, charset }, (messages) => this.sendRequest(messages));
   }
 
   private async sendRequest(messages: OutboundMessage[]): Promise<SendOutcome[]> {

@@ -181,7 +181,7 @@ class Sms112088Vendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const limits = { maxNumbers: MAX_NUMBERS_PER_REQUEST, concurrency: this.options.concurrency };
+    const limits = { maxNumbers: MAX_NUMBERS_PER_REQUEST, concurrency: this.options.concurrency, charset: this.options.charset };
     return sendInRequests(this.name, batch, limits, async (group) => {
       const first = group[0]!;
       const res = await this.call(PATHS.send, [

@@ -347,7 +347,7 @@ class UmsVendor implements Vendor {
   }
 
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const limits = { maxNumbers: this.options.maxNumbersPerRequest, concurrency: this.options.concurrency };
+    const limits = { maxNumbers: this.options.maxNumbersPerRequest, concurrency: this.options.concurrency, charset: this.options.charset };
     return sendInRequests(this.name, batch, limits, async (group) => {
       const first = group[0]!;
       const serial = newSerialNumber();
