@@ -8,7 +8,8 @@ import type { TestGateway } from '../support/gateway';
 
 export const UMS_SERIAL = '00020261202130000001';
 
-export async function checkUmsLoop(printed: string, gw: TestGateway): Promise<void> {
+/** The `name BASE64` lines a client program printed, decoded; null for `name -`. */
+export function printedAnswers(printed: string): (name: string) => string | null | undefined {
   const lines = printed
     .split(/\r?\n/)
     .filter(Boolean)
@@ -16,7 +17,11 @@ export async function checkUmsLoop(printed: string, gw: TestGateway): Promise<vo
       const [name, value] = l.split(' ');
       return [name!, value === '-' ? null : Buffer.from(value!, 'base64').toString('utf8')] as const;
     });
-  const one = (name: string) => lines.find(([n]) => n === name)?.[1];
+  return (name) => lines.find(([n]) => n === name)?.[1];
+}
+
+export async function checkUmsLoop(printed: string, gw: TestGateway): Promise<void> {
+  const one = printedAnswers(printed);
   assert.equal(one('sms'), 'result=0&description=发送成功&faillist=12345');
   assert.ok(one('reports')!.includes(`${UMS_SERIAL},13800000001,0;`), one('reports')!);
   assert.equal(one('reply.result'), '0');
