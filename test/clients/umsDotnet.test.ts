@@ -6,27 +6,29 @@
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { startTestGateway } from '../support/gateway';
+import { DIALECTS, startTestGateway } from '../support/gateway';
 import { anyExists, onPath, removeDir, runOk, skipOrFail, tempDir } from './run';
 import { checkUmsLoop, prepareUmsLoop, UMS_SERIAL } from './umsLoop';
 
-test('a .NET wsdl proxy (mono) goes through the UMS loop', { timeout: 300_000 }, async (t) => {
-  const tools = (await Promise.all(['mono', 'wsdl', 'mcs'].map(onPath))).every(Boolean);
-  if (!tools || !(await anyExists(['/usr/lib/mono/4.5/System.Web.Services.dll', '/usr/lib/mono/gac/System.Web.Services']))) {
-    return skipOrFail(t, '.NET client tools missing: install mono-devel libmono-system-web-services4.0-cil');
-  }
-  const dir = await tempDir('ums-dotnet-');
-  const gw = await startTestGateway();
-  try {
-    await prepareUmsLoop(gw);
-    const endpoint = `${gw.url}/sms_hb/services/Sms`;
-    await runOk('wsdl', ['-nologo', '-out:Proxy.cs', `${endpoint}?wsdl`], { cwd: dir, timeoutMs: 60_000 });
-    await copyFile(path.join(__dirname, 'ums', 'UmsMain.cs'), path.join(dir, 'UmsMain.cs'));
-    await runOk('mcs', ['-r:System.Web.Services', 'Proxy.cs', 'UmsMain.cs', '-out:ums.exe'], { cwd: dir, timeoutMs: 120_000 });
-    const r = await runOk('mono', ['ums.exe', endpoint, UMS_SERIAL], { cwd: dir, timeoutMs: 90_000 });
-    await checkUmsLoop(r.stdout.toString('utf8'), gw);
-  } finally {
-    await gw.stop();
-    await removeDir(dir);
-  }
-});
+for (const dialect of DIALECTS) {
+  test(`a .NET wsdl proxy (mono) goes through the UMS loop, ${dialect}`, { timeout: 300_000 }, async (t) => {
+    const tools = (await Promise.all(['mono', 'wsdl', 'mcs'].map(onPath))).every(Boolean);
+    if (!tools || !(await anyExists(['/usr/lib/mono/4.5/System.Web.Services.dll', '/usr/lib/mono/gac/System.Web.Services']))) {
+      return skipOrFail(t, '.NET client tools missing: install mono-devel libmono-system-web-services4.0-cil');
+    }
+    const dir = await tempDir('ums-dotnet-');
+    const gw = await startTestGateway({ dialect });
+    try {
+      await prepareUmsLoop(gw);
+      const endpoint = `${gw.url}/sms_hb/services/Sms`;
+      await runOk('wsdl', ['-nologo', '-out:Proxy.cs', `${endpoint}?wsdl`], { cwd: dir, timeoutMs: 60_000 });
+      await copyFile(path.join(__dirname, 'ums', 'UmsMain.cs'), path.join(dir, 'UmsMain.cs'));
+      await runOk('mcs', ['-r:System.Web.Services', 'Proxy.cs', 'UmsMain.cs', '-out:ums.exe'], { cwd: dir, timeoutMs: 120_000 });
+      const r = await runOk('mono', ['ums.exe', endpoint, UMS_SERIAL], { cwd: dir, timeoutMs: 90_000 });
+      await checkUmsLoop(r.stdout.toString('utf8'), gw);
+    } finally {
+      await gw.stop();
+      await removeDir(dir);
+    }
+  });
+}
