@@ -1,9 +1,5 @@
 import type { DataSource } from 'typeorm';
-
-/** A datetime as SQLite keeps it (UTC text, as TypeORM writes it or CURRENT_TIMESTAMP does) read back as a Date. */
-export function sqliteTime(text: string): Date {
-  return new Date(/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
-}
+import { sqliteTime } from '../db/transaction';
 
 /**
  * An entity's columns for statements run through the driver, and a driver row turned into that

@@ -81,5 +81,15 @@ export async function retryingMysql<T>(run: () => Promise<T>): Promise<T> {
 
 /** A Date as the driver stores it, for raw SQL: SQLite keeps UTC text, mysql2 converts Dates itself. */
 export function sqlTime(db: DataSource, d: Date): Date | string {
-  return db.options.type === 'mysql' ? d : d.toISOString().replace('T', ' ').replace('Z', '');
+  return db.options.type === 'mysql' ? d : sqliteText(d);
+}
+
+/** A Date as TypeORM keeps it in SQLite: UTC text with milliseconds. */
+export function sqliteText(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** A datetime as SQLite keeps it (UTC text, as TypeORM writes it or CURRENT_TIMESTAMP does) read back as a Date. */
+export function sqliteTime(text: string): Date {
+  return new Date(/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
 }

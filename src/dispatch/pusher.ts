@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { chinaTime } from '../core/legacyTime';
 import { ReportStatus } from '../core/reports';
-import { inTransaction, sqlTime } from '../db/transaction';
+import { inTransaction, sqlTime, sqliteTime } from '../db/transaction';
 import type { Logger } from '../logger';
 import { gbkXml, LEGACY_GBK } from '../legacyCharset';
 import { escapeXml } from '../soap/xml';
@@ -250,5 +250,5 @@ function withQuery(url: string, query: string): string {
 
 /** A datetime as the driver gives it: a Date from mysql2, UTC text from SQLite. */
 function toDate(value: unknown): Date {
-  return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+  return value instanceof Date ? value : sqliteTime(String(value));
 }

@@ -1,10 +1,10 @@
 import type { Pool as MysqlPool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import { type Account, SendStatus } from '../../../entities';
+import { Account, SendStatus } from '../../../entities';
 import { mysqlPool } from '../../db/raw';
 import { isDuplicateKey, retryingMysql } from '../../db/transaction';
 import { POOLS } from '../accounts';
-import { accountQuery } from './account';
+import { type EntityRows, entityRows } from '../entityRows';
 import type { AcceptStore, Submission, SubmissionResult } from './index';
 import {
   accountIds,
@@ -40,17 +40,19 @@ interface AutoIncrement {
  */
 export class MysqlAcceptStore implements AcceptStore {
   private readonly pool: MysqlPool;
-  private readonly account: ReturnType<typeof accountQuery>;
+  private readonly accounts: EntityRows<Account>;
+  private readonly accountByUsername: string;
   private autoIncrement: Promise<AutoIncrement> | null = null;
 
   constructor(db: DataSource) {
     this.pool = mysqlPool(db);
-    this.account = accountQuery(db);
+    this.accounts = entityRows(db, Account);
+    this.accountByUsername = `SELECT ${this.accounts.columns} FROM account WHERE username = ?`;
   }
 
   async findAccount(username: string): Promise<Account | null> {
-    const [rows] = await this.pool.execute<RowDataPacket[]>(this.account.sql, [username]);
-    return rows[0] ? this.account.toAccount(rows[0]) : null;
+    const [rows] = await this.pool.execute<RowDataPacket[]>(this.accountByUsername, [username]);
+    return rows[0] ? this.accounts.from(rows[0]) : null;
   }
 
   /**

@@ -1,9 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import { type Account, SendStatus } from '../../../entities';
+import { Account, SendStatus } from '../../../entities';
 import { sqliteHandle, sqliteWrite } from '../../db/raw';
+import { sqliteText, sqliteTime } from '../../db/transaction';
 import { POOLS } from '../accounts';
-import { accountQuery } from './account';
+import { type EntityRows, entityRows } from '../entityRows';
 import type { AcceptStore, Submission, SubmissionResult } from './index';
 import {
   accountIds,
@@ -25,21 +26,12 @@ import { batchIdFor } from '../batchId';
 /** Rows one INSERT carries: 17 columns each stay far below SQLite's 32,766 bound parameters. */
 const ROWS_PER_INSERT = 500;
 
-/** A Date as TypeORM keeps it in SQLite: UTC text with milliseconds. */
-function utcText(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-function fromUtcText(text: string): Date {
-  return new Date(`${text.replace(' ', 'T')}Z`);
-}
-
 /**
  * SQLite: one writer, statements prepared once. A group's transaction is synchronous, so it costs
  * a few microseconds per row and one commit (one fsync) per group.
  */
 export class SqliteAcceptStore implements AcceptStore {
-  private readonly account: ReturnType<typeof accountQuery>;
+  private readonly accounts: EntityRows<Account>;
   private readonly statements: {
     findAccount: BetterSqlite3.Statement;
     balances: BetterSqlite3.Statement;
@@ -54,9 +46,9 @@ export class SqliteAcceptStore implements AcceptStore {
 
   constructor(private readonly db: DataSource) {
     const sqlite = sqliteHandle(db);
-    this.account = accountQuery(db);
+    this.accounts = entityRows(db, Account);
     this.statements = {
-      findAccount: sqlite.prepare(this.account.sql),
+      findAccount: sqlite.prepare(`SELECT ${this.accounts.columns} FROM account WHERE username = ?`),
       balances: sqlite.prepare(`SELECT id, ${POOLS.map((p) => p.column).join(', ')} FROM account WHERE id = ?`),
       charge: POOLS.map((p) => sqlite.prepare(`UPDATE account SET ${p.column} = ${p.column} - ? WHERE id = ? AND ${p.column} >= ?`)),
       batch: sqlite.prepare(
@@ -99,7 +91,7 @@ export class SqliteAcceptStore implements AcceptStore {
 
   async findAccount(username: string): Promise<Account | null> {
     const row = this.statements.findAccount.get(username) as Record<string, unknown> | undefined;
-    return row ? this.account.toAccount(row) : null;
+    return row ? this.accounts.from(row) : null;
   }
 
   commit(group: readonly Submission[]): Promise<SubmissionResult[]> {
@@ -111,7 +103,7 @@ export class SqliteAcceptStore implements AcceptStore {
         const row = st.earlier.get(accountId, serial) as { id: number; created_at: string; fingerprint: string | null } | undefined;
         if (row)
           earlier.set(serialKey(accountId, serial), {
-            batchId: batchIdFor(fromUtcText(row.created_at), row.id),
+            batchId: batchIdFor(sqliteTime(row.created_at), row.id),
             fingerprint: row.fingerprint,
           });
       }
@@ -125,7 +117,7 @@ export class SqliteAcceptStore implements AcceptStore {
           ? batchId(
               s,
               Number(
-                st.batch.run(s.account.id, utcText(s.acceptedAt), s.valid.length, s.segments, s.cost, s.serial, s.fingerprint)
+                st.batch.run(s.account.id, sqliteText(s.acceptedAt), s.valid.length, s.segments, s.cost, s.serial, s.fingerprint)
                   .lastInsertRowid,
               ),
             )
@@ -136,8 +128,8 @@ export class SqliteAcceptStore implements AcceptStore {
       group.forEach((s, i) => {
         const batch = batchIds[i];
         if (!batch) return;
-        for (const mobile of s.valid) valid.push(sendRowValues(s, batch, mobile, true, utcText));
-        for (const mobile of s.invalid) invalid.push(sendRowValues(s, batch, mobile, false, utcText));
+        for (const mobile of s.valid) valid.push(sendRowValues(s, batch, mobile, true, sqliteText));
+        for (const mobile of s.invalid) invalid.push(sendRowValues(s, batch, mobile, false, sqliteText));
       });
       this.insertRows(valid);
       const firstInvalidId = this.insertRows(invalid);
@@ -161,7 +153,7 @@ export class SqliteAcceptStore implements AcceptStore {
           batchIds[line.batchIndex],
           s.account.username,
           ledgerNotes(s),
-          utcText(s.acceptedAt),
+          sqliteText(s.acceptedAt),
         );
       }
       return resultsOf(plan, batchIds);

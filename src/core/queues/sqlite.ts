@@ -2,14 +2,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Reply, Report } from '../../../entities';
 import { sqliteHandle, sqliteWrite } from '../../db/raw';
-import { type EntityRows, entityRows, sqliteTime } from '../entityRows';
+import { sqliteText, sqliteTime } from '../../db/transaction';
+import { type EntityRows, entityRows } from '../entityRows';
 import type { DeliveryStatus } from '../reports';
 import type { ParkedReport, QueueName, QueueRows, QueueStore, ReportStatements, ReportTarget } from './index';
-
-/** A Date as TypeORM keeps it in SQLite: UTC text with milliseconds. */
-export function utcText(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
-}
 
 /** One fetch-once queue's statements. */
 interface FetchStatements<T> {
@@ -92,15 +88,15 @@ export class SqliteQueueStore implements QueueStore {
         return rows.map((r) => ({ ...r, reported: r.reported === 1 }));
       },
       async setReported(rows) {
-        if (rows.length > 0) st().setReported.run(JSON.stringify(rows.map((r) => [r.id, r.status, r.code, utcText(r.at)])));
+        if (rows.length > 0) st().setReported.run(JSON.stringify(rows.map((r) => [r.id, r.status, r.code, sqliteText(r.at)])));
       },
       async queue(reports) {
-        if (reports.length > 0) st().queue.run(JSON.stringify(reports.map((r) => [r.sendId, r.status, r.code, utcText(r.at)])));
+        if (reports.length > 0) st().queue.run(JSON.stringify(reports.map((r) => [r.sendId, r.status, r.code, sqliteText(r.at)])));
       },
       async park(reports, at) {
         if (reports.length === 0) return;
-        const rows = reports.map((r) => [r.vendor, r.vendorMsgId, r.mobile ?? null, r.status, r.code, utcText(r.at)]);
-        st().park.run(utcText(at), JSON.stringify(rows));
+        const rows = reports.map((r) => [r.vendor, r.vendorMsgId, r.mobile ?? null, r.status, r.code, sqliteText(r.at)]);
+        st().park.run(sqliteText(at), JSON.stringify(rows));
       },
       async parkedFor(vendor, vendorMsgIds) {
         if (vendorMsgIds.length === 0) return [];
@@ -137,7 +133,7 @@ export class SqliteQueueStore implements QueueStore {
   async fetch<Q extends QueueName>(queue: Q, accountId: number, token: string, at: Date, limit: number): Promise<QueueRows[Q][]> {
     const st = this.st.fetch[queue] as FetchStatements<QueueRows[Q]>;
     if (st.any.get(accountId) === undefined) return [];
-    const taken = await sqliteWrite(this.db, () => st.take.all(token, utcText(at), accountId, limit) as Record<string, unknown>[]);
+    const taken = await sqliteWrite(this.db, () => st.take.all(token, sqliteText(at), accountId, limit) as Record<string, unknown>[]);
     return taken.map((row) => st.rows.from(row)).sort((a, b) => a.id - b.id);
   }
 }

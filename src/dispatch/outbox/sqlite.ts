@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Send, SendStatus } from '../../../entities';
 import { type EntityRows, entityRows } from '../../core/entityRows';
-import { utcText } from '../../core/queues/sqlite';
+import { sqliteText } from '../../db/transaction';
 import { sqliteHandle, sqliteWrite } from '../../db/raw';
 import { DUE } from './due';
 import type { DispatchAccount, OutboxStore, OutcomeStatements } from './index';
@@ -51,14 +51,14 @@ export class SqliteOutbox implements OutboxStore {
     const st = () => this.statements;
     this.outcomes = {
       async accept(owner, vendor, at, rows) {
-        if (rows.length > 0) st().accept.run(vendor, utcText(at), JSON.stringify(rows.map((r) => [r.id, r.vendorMsgId])), owner);
+        if (rows.length > 0) st().accept.run(vendor, sqliteText(at), JSON.stringify(rows.map((r) => [r.id, r.vendorMsgId])), owner);
       },
       async retry(owner, vendor, rows) {
-        if (rows.length > 0) st().retry.run(vendor, JSON.stringify(rows.map((r) => [r.id, utcText(r.nextAttemptAt), r.error])), owner);
+        if (rows.length > 0) st().retry.run(vendor, JSON.stringify(rows.map((r) => [r.id, sqliteText(r.nextAttemptAt), r.error])), owner);
       },
       async fail(owner, vendor, at, rows) {
         if (rows.length === 0) return [];
-        return st().fail.all(vendor, utcText(at), JSON.stringify(rows.map((r) => [r.id, r.error])), owner) as number[];
+        return st().fail.all(vendor, sqliteText(at), JSON.stringify(rows.map((r) => [r.id, r.error])), owner) as number[];
       },
     };
   }
@@ -69,8 +69,8 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async claim(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]> {
-    const t = utcText(now);
-    const until = utcText(leaseUntil);
+    const t = sqliteText(now);
+    const until = sqliteText(leaseUntil);
     const claimed = await sqliteWrite(
       this.db,
       () => this.statements.claim.all(owner, until, until, t, t, t, limit) as Record<string, unknown>[],
