@@ -4,6 +4,7 @@ import { inTransaction, isDuplicateKey, sqlTime } from '../db/transaction';
 import type { Logger } from '../logger';
 import type { VendorNews, VendorPoll } from '../vendors/types';
 import { FailureBackoff } from './failureBackoff';
+import { RepeatingRound } from './repeating';
 
 /**
  * Takes or renews the lease `name` for `owner` until `until`: free, expired, or already ours.
@@ -39,11 +40,8 @@ export async function releaseLease(db: DataSource, name: string, owner: string):
  */
 export class Poller {
   private readonly leaseName: string;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
   private unstored: VendorNews | null = null;
-  private readonly backoff: FailureBackoff;
+  private readonly rounds: RepeatingRound;
 
   constructor(
     private readonly db: DataSource,
@@ -55,23 +53,21 @@ export class Poller {
   ) {
     this.leaseName = `${vendorName}:${poll.name}`;
     // At most eight intervals (and a minute) between tries while the vendor or the database fails.
-    this.backoff = new FailureBackoff(
+    const backoff = new FailureBackoff(
       `poll ${this.leaseName}`,
       log,
       poll.intervalMs,
       Math.max(poll.intervalMs, Math.min(60_000, 8 * poll.intervalMs)),
     );
+    this.rounds = new RepeatingRound(() => this.tick(), poll.intervalMs, backoff);
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.rounds.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.rounds.stop();
     await releaseLease(this.db, this.leaseName, this.owner).catch(() => undefined);
   }
 
@@ -91,18 +87,5 @@ export class Poller {
     await this.store(news);
     this.unstored = null;
     return true;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().then(
-        () => {
-          this.backoff.succeeded();
-          this.schedule(this.poll.intervalMs);
-        },
-        (err) => this.schedule(Math.max(this.poll.intervalMs, this.backoff.failed(err))),
-      );
-    }, ms);
   }
 }

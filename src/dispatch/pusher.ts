@@ -8,6 +8,7 @@ import { gbkXml, LEGACY_GBK } from '../legacyCharset';
 import { escapeXml } from '../soap/xml';
 import { encodeForm } from '../vendors/request';
 import { FailureBackoff } from './failureBackoff';
+import { RepeatingRound } from './repeating';
 
 /**
  * Pushes to the customer, for accounts that give a URL instead of polling: delivery reports as
@@ -48,49 +49,30 @@ interface Due {
 }
 
 export class Pusher {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
-  private readonly backoff: FailureBackoff;
+  private readonly rounds: RepeatingRound;
 
   constructor(
     private readonly db: DataSource,
     private readonly owner: string,
     private readonly log: Logger,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly retryBaseMs: number,
   ) {
-    this.backoff = new FailureBackoff('customer push', log, intervalMs, 60_000);
+    this.rounds = new RepeatingRound(() => this.runOnce(), intervalMs, new FailureBackoff('customer push', log, intervalMs, 60_000));
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.rounds.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round: move new reports and replies into the outbox, then deliver what is due. */
   async runOnce(now = new Date()): Promise<number> {
     await this.enqueue(now);
     return this.deliver(now);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce().then(
-        () => {
-          this.backoff.succeeded();
-          this.schedule(this.intervalMs);
-        },
-        (err) => this.schedule(this.backoff.failed(err)),
-      );
-    }, delayMs);
   }
 
   private async enqueue(now: Date): Promise<void> {
