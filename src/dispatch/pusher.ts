@@ -6,7 +6,7 @@ import { inTransaction, sqlTime, sqliteTime } from '../db/transaction';
 import type { Logger } from '../logger';
 import { gbkXml, LEGACY_GBK } from '../legacyCharset';
 import { escapeXml } from '../soap/xml';
-import { encodeForm } from '../vendors/request';
+import { mapLimit, type VendorRequest, vendorRequest } from '../vendors/request';
 import { FailureBackoff } from './failureBackoff';
 import { RepeatingRound } from './repeating';
 
@@ -44,7 +44,7 @@ interface Due {
   id: number;
   kind: PushKind;
   url: string;
-  request: { method: 'GET' | 'POST'; url: string; body?: Buffer; contentType?: string };
+  request: VendorRequest;
   acknowledged(status: number, body: string): boolean;
 }
 
@@ -122,21 +122,15 @@ export class Pusher {
     });
     if (ids.length === 0) return 0;
     const due = await this.load(ids);
-    for (let i = 0; i < due.length; i += CONCURRENCY) await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.push(d)));
+    await mapLimit(due, CONCURRENCY, (d) => this.push(d));
     return due.length;
   }
 
   private async push(due: Due): Promise<void> {
     let error: string | null = null;
     try {
-      const res = await fetch(due.request.url, {
-        method: due.request.method,
-        headers: due.request.contentType ? { 'content-type': due.request.contentType } : {},
-        body: due.request.body,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      const body = await res.text();
-      if (!due.acknowledged(res.status, body)) error = `HTTP ${res.status}: ${body.slice(0, 200)}`;
+      const res = await vendorRequest(due.request);
+      if (!due.acknowledged(res.status, res.text)) error = `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
     } catch (err) {
       error = (err as Error).message;
     }
@@ -180,32 +174,26 @@ export class Pusher {
     const due: Due[] = reports.map((r) => {
       const url = String(r.url);
       // linkid: what the caller got back when it sent (its 流水号 if it gave one, else the batch id).
-      const query = encodeForm(
-        [
-          ['linkid', String(r.serial ?? r.batch_id ?? '')],
-          ['mobile', String(r.mobile)],
-          ['status', Number(r.status) === ReportStatus.delivered ? '0' : '1'],
-        ],
-        LEGACY_GBK,
-      );
-      return { id: Number(r.id), kind: 'mr', url, request: { method: 'GET', url: withQuery(url, query) }, acknowledged: answeredOk };
+      const query: [string, string][] = [
+        ['linkid', String(r.serial ?? r.batch_id ?? '')],
+        ['mobile', String(r.mobile)],
+        ['status', Number(r.status) === ReportStatus.delivered ? '0' : '1'],
+      ];
+      return { id: Number(r.id), kind: 'mr', url, request: pushGet(url, query), acknowledged: answeredOk };
     });
     for (const y of replies) {
       const receivedAt = toDate(y.received_at);
       if (y.kind === 'mo') {
         const url = String(y.mo_url);
-        const query = encodeForm(
-          [
-            ['mobile', String(y.mobile)],
-            ['send_time', chinaTime(receivedAt)],
-            ['msg', String(y.content)],
-            ['linkid', String(y.reply_id)],
-            ['longnum', String(y.ext_no ?? '')],
-            ['feecode', '0'],
-          ],
-          LEGACY_GBK,
-        );
-        due.push({ id: Number(y.id), kind: 'mo', url, request: { method: 'GET', url: withQuery(url, query) }, acknowledged: answeredOk });
+        const query: [string, string][] = [
+          ['mobile', String(y.mobile)],
+          ['send_time', chinaTime(receivedAt)],
+          ['msg', String(y.content)],
+          ['linkid', String(y.reply_id)],
+          ['longnum', String(y.ext_no ?? '')],
+          ['feecode', '0'],
+        ];
+        due.push({ id: Number(y.id), kind: 'mo', url, request: pushGet(url, query), acknowledged: answeredOk });
       } else {
         const url = String(y.ums_reply_url);
         const xml = `<?xml version="1.0" encoding="GB2312"?><packet><reply><mdn>${escapeXml(String(y.mobile))}</mdn><callmdn>${escapeXml(String(y.ext_no ?? ''))}</callmdn><msg>${escapeXml(String(y.content))}</msg><replytime>${chinaTime(receivedAt)}</replytime></reply></packet>`;
@@ -213,7 +201,14 @@ export class Pusher {
           id: Number(y.id),
           kind: 'ums-reply',
           url,
-          request: { method: 'POST', url, body: gbkXml(xml), contentType: 'text/xml; charset=GB2312' },
+          request: {
+            method: 'POST',
+            url,
+            body: gbkXml(xml),
+            headers: { 'content-type': 'text/xml; charset=GB2312' },
+            charset: 'gbk',
+            timeoutMs: TIMEOUT_MS,
+          },
           acknowledged: (status, body) => status === 200 && /<returncode>\s*0\s*<\/returncode>/.test(body),
         });
       }
@@ -226,8 +221,9 @@ function answeredOk(status: number, body: string): boolean {
   return status === 200 && body.trim().toUpperCase() === 'OK';
 }
 
-function withQuery(url: string, query: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+/** An MR or MO push: a GET with the fields in the query (after the customer's own), in GB2312 (LEGACY_GBK). */
+function pushGet(url: string, query: [string, string][]): VendorRequest {
+  return { method: 'GET', url, query, charset: LEGACY_GBK, timeoutMs: TIMEOUT_MS };
 }
 
 /** A datetime as the driver gives it: a Date from mysql2, UTC text from SQLite. */

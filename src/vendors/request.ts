@@ -88,6 +88,8 @@ export interface VendorRequest {
   form?: Params;
   /** Sent as an application/json body (UTF-8). */
   json?: unknown;
+  /** Sent as it is; its Content-Type goes in `headers`. */
+  body?: Buffer;
   /** Extra request headers (an API key …), on top of the body's Content-Type. */
   headers?: Record<string, string>;
   charset: Charset;
@@ -109,14 +111,14 @@ export interface VendorResponse {
 const vendorPool = new Agent({ keepAliveTimeout: 10_000 });
 
 /**
- * One call to a vendor. Throws on a network error or when the whole call (connect, send, answer)
+ * One call to a vendor, or to a customer's push URL. Throws on a network error or when the whole call (connect, send, answer)
  * took longer than `timeoutMs`: then nothing is known of the request, and the dispatcher retries it.
  */
 export async function vendorRequest(req: VendorRequest): Promise<VendorResponse> {
   let url = req.url;
   if (req.query) url += (url.includes('?') ? '&' : '?') + encodeForm(req.query, req.charset);
   const headers: Record<string, string> = {};
-  let body: string | undefined;
+  let body: string | Buffer | undefined = req.body;
   if (req.form) {
     headers['content-type'] = `application/x-www-form-urlencoded; charset=${req.charset}`;
     body = encodeForm(req.form, req.charset);
