@@ -2,17 +2,12 @@ import { join } from 'node:path';
 import type { Core } from '../core';
 import type { SoapElement } from '../soap/render';
 import type { SoapServiceDefinition } from '../soap/service';
-import { INTERNAL_ERROR, type UmsArgs, type UmsPairs, umsOperations } from './umsOperations';
+import { INTERNAL_ERROR, pairsText, type UmsArgs, umsOperations } from './umsOperations';
 
 /** Where UMS callers find the service: the seed's `…/sms_hb/services/Sms?wsdl`, and the shorter path other deployments used. */
 export const UMS_PATHS = ['/sms_hb/services/Sms', '/services/Sms'] as const;
 
 const CREDENTIALS = ['spCode', 'username', 'password'] as const;
-
-/** `result=…&description=…`: the text of an `out` answer (not URL-encoded: it travels inside XML). */
-export function pairsText(pairs: UmsPairs): string {
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
-}
 
 /**
  * The 一信通 UMS `Sms` web service (seed 000, 2.2): document/literal, parameters in0…inN by

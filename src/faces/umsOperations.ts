@@ -109,6 +109,11 @@ export const INTERNAL_ERROR: UmsPairs = [
   ['description', UMS_RESULTS.internal[1]],
 ];
 
+/** `result=…&description=…`: the text of an `out` answer (not URL-encoded: it travels inside XML). */
+export function pairsText(pairs: UmsPairs): string {
+  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+}
+
 /** A refusal as UMS words it: the code, the description (naming the word for 7), and faillist where numbers failed. */
 export function refusal(err: Failure): UmsPairs {
   const [code, description] = UMS_RESULTS[err.code];
@@ -184,14 +189,11 @@ export function umsOperations(core: Core): UmsOperations {
       ];
     }),
 
-    report: guarded(
-      (p) => p.map(([k, v]) => `${k}=${v}`).join('&'),
-      async (account) => {
-        const reports = await core.reports.fetch(account.id);
-        const serials = await core.sending.serialsOf(reports.map((r) => Number(r.sendId)));
-        return reports.map((r) => `${serials.get(Number(r.sendId)) ?? ''},${r.mobile},${umsReportStatus(r.status)};`).join('');
-      },
-    ),
+    report: guarded(pairsText, async (account) => {
+      const reports = await core.reports.fetch(account.id);
+      const serials = await core.sending.serialsOf(reports.map((r) => Number(r.sendId)));
+      return reports.map((r) => `${serials.get(Number(r.sendId)) ?? ''},${r.mobile},${umsReportStatus(r.status)};`).join('');
+    }),
 
     searchSmsNum: guarded<UmsBalance>(
       (p) => ({ result: p[0]![1], description: p[1]![1], number: null }),
