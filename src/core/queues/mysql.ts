@@ -4,8 +4,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Reply, Report } from '../../../entities';
 import { mysqlPool } from '../../db/raw';
 import { type EntityRows, entityRows } from '../entityRows';
-import type { DeliveryStatus } from '../reports';
-import type { ParkedReport, QueueName, QueueRows, QueueStore, ReportStatements } from './index';
+import type { QueueName, QueueRows, QueueStore, ReportStatements } from './index';
+import { type ParkedRow, parkedReport } from './parked';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -54,12 +54,7 @@ const SQL = {
 };
 
 /** A row of parkedFor, as mysql2 gives it (BIGINT ids as strings). */
-interface ParkedRow extends RowDataPacket {
-  id: string;
-  vendorMsgId: string;
-  mobile: string | null;
-  outcome: string;
-  code: string;
+interface MysqlParkedRow extends ParkedRow, RowDataPacket {
   at: Date;
 }
 
@@ -99,20 +94,8 @@ function statementsOn(conn: PoolConnection): ReportStatements {
     },
     async parkedFor(vendor, vendorMsgIds) {
       if (vendorMsgIds.length === 0) return [];
-      const [rows] = await conn.execute<ParkedRow[]>(SQL.parkedFor, [JSON.stringify(vendorMsgIds), vendor]);
-      return rows.map(
-        (p): ParkedReport => ({
-          id: Number(p.id),
-          report: {
-            vendor,
-            vendorMsgId: p.vendorMsgId,
-            ...(p.mobile ? { mobile: p.mobile } : {}),
-            status: p.outcome as DeliveryStatus,
-            code: p.code,
-            at: p.at,
-          },
-        }),
-      );
+      const [rows] = await conn.execute<MysqlParkedRow[]>(SQL.parkedFor, [JSON.stringify(vendorMsgIds), vendor]);
+      return rows.map((p) => parkedReport(vendor, p, p.at));
     },
     async dropParked(ids) {
       if (ids.length > 0) await conn.execute(SQL.dropParked, [JSON.stringify(ids)]);

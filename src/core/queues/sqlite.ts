@@ -4,8 +4,8 @@ import { Reply, Report } from '../../../entities';
 import { sqliteHandle, sqliteWrite } from '../../db/raw';
 import { sqliteText, sqliteTime } from '../../db/transaction';
 import { type EntityRows, entityRows } from '../entityRows';
-import type { DeliveryStatus } from '../reports';
-import type { ParkedReport, QueueName, QueueRows, QueueStore, ReportStatements, ReportTarget } from './index';
+import type { QueueName, QueueRows, QueueStore, ReportStatements, ReportTarget } from './index';
+import { type ParkedRow, parkedReport } from './parked';
 
 /** One fetch-once queue's statements. */
 interface FetchStatements<T> {
@@ -63,12 +63,7 @@ function prepare(db: DataSource) {
 type TargetRow = Omit<ReportTarget, 'reported'> & { reported: number };
 
 /** A row of parkedFor, as SQLite gives it. */
-interface ParkedRow {
-  id: number;
-  vendorMsgId: string;
-  mobile: string | null;
-  outcome: string;
-  code: string;
+interface SqliteParkedRow extends ParkedRow {
   at: string;
 }
 
@@ -100,20 +95,8 @@ export class SqliteQueueStore implements QueueStore {
       },
       async parkedFor(vendor, vendorMsgIds) {
         if (vendorMsgIds.length === 0) return [];
-        const rows = st().parkedFor.all(JSON.stringify(vendorMsgIds), vendor) as ParkedRow[];
-        return rows.map(
-          (p): ParkedReport => ({
-            id: p.id,
-            report: {
-              vendor,
-              vendorMsgId: p.vendorMsgId,
-              ...(p.mobile ? { mobile: p.mobile } : {}),
-              status: p.outcome as DeliveryStatus,
-              code: p.code,
-              at: sqliteTime(p.at),
-            },
-          }),
-        );
+        const rows = st().parkedFor.all(JSON.stringify(vendorMsgIds), vendor) as SqliteParkedRow[];
+        return rows.map((p) => parkedReport(vendor, p, sqliteTime(p.at)));
       },
       async dropParked(ids) {
         if (ids.length > 0) st().dropParked.run(JSON.stringify(ids));
