@@ -1,12 +1,18 @@
 /**
  * The checks on the UMS loop a client program printed (`name BASE64` lines, `name -` for null), as
- * ums/UmsWsImportMain.java and ums/UmsMain.cs run it: send, reports, Reply, ReplyConfirm, Reply
- * empty, balance, audit. The test has made a forbidden word 代开发票 and a reply for demo beforehand.
+ * ums/UmsWsImportMain.java, ums/UmsXfireMain.java and ums/UmsMain.cs run it: send, reports, Reply,
+ * ReplyConfirm, Reply empty, balance, audit. prepareUmsLoop has made a forbidden word 代开发票 and a
+ * reply for demo beforehand.
  */
 import assert from 'node:assert/strict';
+import { DEMO } from '../../src/core/accounts';
 import type { TestGateway } from '../support/gateway';
 
 export const UMS_SERIAL = '00020261202130000001';
+
+/** The reply waiting for demo: to the extension 0188, so that callMdn has a value to check. */
+const REPLY = { mobile: '13800000009', content: '好的，收到', extNo: '0188' } as const;
+const CHINA_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 
 /** The `name BASE64` lines a client program printed, decoded; null for `name -`. */
 export function printedAnswers(printed: string): (name: string) => string | null | undefined {
@@ -28,14 +34,18 @@ export async function checkUmsLoop(printed: string, gw: TestGateway): Promise<vo
   assert.equal(one('reply.confirm_time'), null);
   assert.match(one('reply.id')!, /^\d+$/);
   assert.equal(one('reply.count'), '1');
-  assert.equal(one('reply.mdn'), '13800000009');
-  assert.equal(one('reply.content'), '好的，收到');
-  assert.match(one('reply.reply_time')!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  assert.equal(one('reply.callMdn'), REPLY.extNo);
+  assert.equal(one('reply.mdn'), REPLY.mobile);
+  assert.equal(one('reply.content'), REPLY.content);
+  assert.match(one('reply.reply_time')!, CHINA_TIME);
   assert.equal(one('confirm'), '0');
   assert.equal(one('replyAfter.result'), '0');
+  assert.match(one('replyAfter.confirm_time')!, CHINA_TIME);
   assert.equal(one('replyAfter.id'), null);
   assert.equal(one('replyAfter.count'), '0');
-  assert.equal(one('balance'), `0;${(await gw.account()).balanceGateway}`);
+  // The send charged one message, for its one valid number; SearchSmsNum tells what is left.
+  assert.equal((await gw.account()).balanceGateway, DEMO.balance - 1);
+  assert.equal(one('balance'), `0;${DEMO.balance - 1}`);
   assert.equal(one('audit'), 'result=0&description=短信内容审核通过');
   assert.equal(one('auditRefused'), 'result=7&description=短信内容含有敏感词:代开发票');
 }
@@ -43,5 +53,6 @@ export async function checkUmsLoop(printed: string, gw: TestGateway): Promise<vo
 /** What the loop needs in the gateway before a client runs it. */
 export async function prepareUmsLoop(gw: TestGateway): Promise<void> {
   await gw.core.audit.addWord('代开发票');
-  await gw.injectReply({ mobile: '13800000009', content: '好的，收到', username: 'demo' });
+  const recorded = await gw.core.replies.record({ vendor: 'simulator', ...REPLY, username: 'demo', at: new Date() });
+  assert.equal(recorded.result, 'queued');
 }

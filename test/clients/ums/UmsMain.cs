@@ -25,6 +25,7 @@ public static class UmsMain {
         Print(name + ".count", (replys == null ? 0 : replys.Length).ToString());
         if (replys != null) {
             foreach (Reply r in replys) {
+                Print(name + ".callMdn", r.callMdn);
                 Print(name + ".mdn", r.mdn);
                 Print(name + ".content", r.content);
                 Print(name + ".reply_time", r.reply_time);

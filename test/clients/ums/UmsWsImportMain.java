@@ -36,6 +36,7 @@ public final class UmsWsImportMain {
         print(name + ".id", text(r.getId()));
         print(name + ".count", String.valueOf(r.getReplys().size()));
         for (umsws.Reply reply : r.getReplys()) {
+            print(name + ".callMdn", text(reply.getCallMdn()));
             print(name + ".mdn", text(reply.getMdn()));
             print(name + ".content", text(reply.getContent()));
             print(name + ".reply_time", text(reply.getReplyTime()));
