@@ -1,8 +1,8 @@
 /**
  * The checks on the UMS loop a client program printed (`name BASE64` lines, `name -` for null), as
- * ums/UmsWsImportMain.java, ums/UmsXfireMain.java and ums/UmsMain.cs run it: send, reports, Reply,
- * ReplyConfirm, Reply empty, balance, audit. prepareUmsLoop has made a forbidden word 代开发票 and a
- * reply for demo beforehand.
+ * ums/UmsWsImportMain.java, ums/UmsXfireMain.java, ums/UmsMain.cs and ums/zeep_client.py run it:
+ * send, reports, Reply, ReplyConfirm, Reply empty, balance, audit. prepareUmsLoop has made a
+ * forbidden word 代开发票 and a reply for demo beforehand.
  */
 import assert from 'node:assert/strict';
 import { DEMO } from '../../src/core/accounts';
