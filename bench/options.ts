@@ -31,3 +31,10 @@ export function readOptions(argv: string[]): BenchOptions {
     requireAll: process.env.CI === 'true',
   };
 }
+
+/** The DISPATCH_* part of the environment: the dispatcher settings a bench runs with (the production defaults where unset). */
+export function dispatchEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => /^DISPATCH_/.test(e[0]) && e[1] !== undefined),
+  );
+}

@@ -18,10 +18,11 @@ import { loadConfig } from '../src/config';
 import { createCore } from '../src/core';
 import { openDatabase } from '../src/db/datasource';
 import { Dispatcher } from '../src/dispatch/dispatcher';
-import { DUE } from '../src/dispatch/outbox/due';
-import { outboxStore } from '../src/dispatch/outbox';
 import { createLogger } from '../src/logger';
 import type { OutboundMessage, SendOutcome, Vendor } from '../src/vendors/types';
+import type { Dialect } from '../test/support/gateway';
+import { claimPlan, percentile, SEED_CHUNK, seedFinal, textOf, THOUSAND, timeClaims } from './history';
+import { dispatchEnv } from './options';
 
 function count(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -33,11 +34,6 @@ function count(name: string, fallback: number): number {
 const FINAL_ROWS = count('BENCH_OUTBOX_ROWS', 1_000_000);
 const WAITING_ROWS = count('BENCH_OUTBOX_WAITING', 20_000);
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const CLAIMS = 20;
-/** Rows one seeding statement writes: a thousand-row sequence crossed with itself, within both servers' recursion limits. */
-const SEED_CHUNK = 100_000;
-
-type Dialect = 'sqlite' | 'mysql';
 
 /** A vendor that accepts every message at once and remembers what it was given. */
 class InstantVendor implements Vendor {
@@ -46,38 +42,6 @@ class InstantVendor implements Vendor {
   async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     for (const m of batch) this.received.push(m.id);
     return batch.map((m) => ({ id: m.id, ok: true, vendorMsgId: `i-${m.id}` }));
-  }
-}
-
-/** SELECT 0…999 as `i`, in either dialect, for INSERT … SELECT seeding. */
-const THOUSAND = 'WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)';
-
-/** SQL for text followed by a number, and for an 11-digit mobile with a prefix, in the dialect. */
-function textOf(dialect: Dialect) {
-  return {
-    tagged: (tag: string, n: string) => (dialect === 'sqlite' ? `'${tag}' || ${n}` : `CONCAT('${tag}', ${n})`),
-    mobile: (prefix: string, n: string) =>
-      dialect === 'sqlite' ? `printf('${prefix}%08d', ${n})` : `CONCAT('${prefix}', LPAD(${n}, 8, '0'))`,
-  };
-}
-
-/** History: rows delivered (95 %), failed (4 %) or still waiting for their report (1 %). */
-async function seedFinal(db: DataSource, dialect: Dialect, accountId: number, rows: number): Promise<void> {
-  const { tagged, mobile } = textOf(dialect);
-  for (let done = 0; done < rows; done += SEED_CHUNK) {
-    const size = Math.min(SEED_CHUNK, rows - done);
-    const k = `(${done} + a.i * 1000 + b.i)`;
-    await db.query(
-      `INSERT INTO send (Createtime, infotype, infoto, userid, content, contentsize, STATUS, batch_id, account_id, msg_type, segments,
-                         charged, vendor, vendor_msgid, attempts, submitted_at, report_status, report_time)
-       ${THOUSAND}
-       SELECT CURRENT_TIMESTAMP, 8, ${mobile('139', k)}, ${accountId}, '您的验证码是123456【历史】', 16,
-              CASE WHEN ${k} % 100 < 95 THEN 2 WHEN ${k} % 100 < 99 THEN 3 ELSE 1 END,
-              ${tagged('H', k)}, ${accountId}, 1, 1, 1, 'history', ${tagged('h-', k)}, 1, CURRENT_TIMESTAMP,
-              CASE WHEN ${k} % 100 < 95 THEN 'DELIVRD' WHEN ${k} % 100 < 99 THEN 'UNDELIV' ELSE NULL END,
-              CASE WHEN ${k} % 100 < 99 THEN CURRENT_TIMESTAMP ELSE NULL END
-         FROM n a CROSS JOIN n b WHERE a.i * 1000 + b.i < ${size}`,
-    );
   }
 }
 
@@ -95,36 +59,6 @@ async function seedWaiting(db: DataSource, dialect: Dialect, accountId: number, 
          FROM n a CROSS JOIN n b WHERE a.i * 1000 + b.i < ${size}`,
     );
   }
-}
-
-/** The claim's plan, as the database explains it. */
-async function claimPlan(db: DataSource, dialect: Dialect, limit: number): Promise<string[]> {
-  if (dialect === 'sqlite') {
-    const t = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    const plan: { detail: string }[] = await db.query(`EXPLAIN QUERY PLAN SELECT ID FROM send WHERE ${DUE} LIMIT ${limit}`, [t, t, t]);
-    return plan.map((p) => p.detail);
-  }
-  const now = new Date();
-  const plan: Record<string, unknown>[] = await db.query(`EXPLAIN SELECT ID FROM send WHERE ${DUE} LIMIT ${limit} FOR UPDATE SKIP LOCKED`, [
-    now,
-    now,
-    now,
-  ]);
-  return plan.map((p) => `${p.table}: ${p.type} on ${p.key} (${p.Extra})`);
-}
-
-/** Times `CLAIMS` claims of a batch each, then hands the rows back as they were. */
-async function timeClaims(db: DataSource, limit: number): Promise<number[]> {
-  const owner = 'bench-claim';
-  const times: number[] = [];
-  for (let i = 0; i < CLAIMS; i++) {
-    const now = new Date();
-    const started = process.hrtime.bigint();
-    await outboxStore(db).claim(owner, limit, now, new Date(now.getTime() + 60_000));
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  await db.query('UPDATE send SET claim_owner = NULL, lease_until = NULL, next_attempt_at = NULL WHERE claim_owner = ?', [owner]);
-  return times;
 }
 
 async function drain(db: DataSource, rows: number): Promise<{ seconds: number; sentOnce: boolean }> {
@@ -168,12 +102,6 @@ async function reportAndFetch(
   }
   const fetchSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { reportSeconds, fetchSeconds, once: applied === rows && total === rows && fetched.size === rows };
-}
-
-function dispatchEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => /^DISPATCH_/.test(e[0]) && e[1] !== undefined),
-  );
 }
 
 /** A fresh database of the dialect, and how to remove it. */
@@ -223,10 +151,6 @@ async function measure(dialect: Dialect): Promise<Figures> {
     await db.destroy();
     await fresh.drop();
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
 
 function print(all: Figures[]): void {
