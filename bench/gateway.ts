@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createTestDatabase, type Dialect } from '../test/support/gateway';
-import { type Started, startProcess, stopProcess } from './processes';
+import { type Started, startProcess, stopAll, stopProcess } from './processes';
 import { ANSWER, BODY, FIXED_BATCH_ID, HEADERS, PATH } from './request';
 import { SendTable } from './sendTable';
 
@@ -24,6 +24,7 @@ const VENDOR_CONCURRENCY = 10;
 
 export interface BenchGateway {
   serviceUrl: string;
+  databaseUrl: string;
   pid: number;
   table: SendTable;
   /** Where the CPU profile will be written on stop, when profiling. */
@@ -34,8 +35,30 @@ export interface BenchGateway {
 /** The drop() of every database made and not yet dropped, for a bench interrupted mid-phase. */
 const openDatabases = new Set<() => Promise<void>>();
 
-export async function dropOpenDatabases(): Promise<void> {
+async function dropOpenDatabases(): Promise<void> {
   await Promise.all([...openDatabases].map((drop) => drop()));
+}
+
+/**
+ * Runs a bench script's main() to its exit code. Ctrl-C or a kill stops every process it started
+ * and drops its databases first; the exit is explicit, so that a stray timer in a dependency cannot
+ * keep the script hanging after the verdict; an error stops every process and exits 2.
+ */
+export function runBench(main: () => Promise<number>): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      console.error(`bench: ${signal}, stopping what it started`);
+      const bounded = new Promise((resolve) => setTimeout(resolve, 15_000));
+      Promise.race([Promise.all([stopAll(), dropOpenDatabases()]), bounded]).finally(() => process.exit(130));
+    });
+  }
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      Promise.all([stopAll(), dropOpenDatabases()]).finally(() => process.exit(2));
+    },
+  );
 }
 
 /** The YAML the gateway is started with: the sink as its one vendor, reports polled back from it. */
@@ -77,6 +100,8 @@ export async function startBenchGateway(o: {
   sinkUrl: string;
   dir: string;
   profile: boolean;
+  /** Runs on the migrated database before the gateway starts: seeding a history it starts on. */
+  prepare?: (table: SendTable) => Promise<void>;
 }): Promise<BenchGateway> {
   mkdirSync(o.dir, { recursive: true });
   const database = await createTestDatabase(o.dialect);
@@ -91,6 +116,7 @@ export async function startBenchGateway(o: {
   };
   try {
     table = await SendTable.prepare(database.databaseUrl);
+    await o.prepare?.(table);
     const configFile = join(o.dir, 'gateway.yaml');
     writeFileSync(configFile, vendorConfig(`${o.sinkUrl}/vendor/${o.name}`));
     const profileDir = o.profile ? join(o.dir, 'profile') : null;
@@ -123,7 +149,7 @@ export async function startBenchGateway(o: {
     // Same bytes as the Koa ceiling's or the comparison is unfair; this call also pays the one scrypt check.
     const probe = await (await fetch(serviceUrl, { method: 'POST', headers: HEADERS, body: BODY })).text();
     if (probe.replace(/success;\d{20}/, `success;${FIXED_BATCH_ID}`) !== ANSWER) throw new Error(`unexpected gateway answer: ${probe}`);
-    return { serviceUrl, pid: server.pid, table, profileDir, stop };
+    return { serviceUrl, databaseUrl: database.databaseUrl, pid: server.pid, table, profileDir, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropOpenDatabases } from './gateway';
+import { runBench } from './gateway';
 import { readOptions } from './options';
 import { NotHere, type PhaseContext } from './phases/context';
 import { gatewayAcceptPhase, gatewayDrainPhase } from './phases/gateway';
@@ -79,20 +79,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-// Ctrl-C or a kill: stop every process the bench started and drop its databases, then go.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    console.error(`bench: ${signal}, stopping what it started`);
-    const bounded = new Promise((resolve) => setTimeout(resolve, 15_000));
-    Promise.race([Promise.all([stopAll(), dropOpenDatabases()]), bounded]).finally(() => process.exit(130));
-  });
-}
-
-// Explicit exit: a stray timer in a dependency must not keep `npm run bench` hanging after the verdict.
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    stopAll().finally(() => process.exit(2));
-  },
-);
+runBench(main);

@@ -21,7 +21,7 @@ const fixed = (n: number | null | undefined, digits: number) => (n == null || !N
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || !b ? '—' : (a / b).toFixed(2));
 
 /** Fixed-width cells (the first left-aligned, the others right-aligned), then free text. */
-function row(cells: string[], widths: number[], tail: string): string {
+export function row(cells: string[], widths: number[], tail: string): string {
   return `${cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join('')}   ${tail}`;
 }
 

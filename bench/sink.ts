@@ -6,6 +6,9 @@
  * name, so none is handed reports of messages another one sent. The sink runs in the bench
  * process, which is idle while the systems work, and counts every message when it answers for it.
  *
+ * onVendorSend() tells a listener each gateway send's numbers and when its request arrived, for a
+ * bench that times single messages (the pick-up latency) rather than counts them.
+ *
  * pause() holds every delivery request unanswered, so each system builds up a backlog it cannot
  * send (it keeps its usual number of requests in flight, waiting); release() answers them and
  * lets the drain begin.
@@ -46,6 +49,7 @@ export class Sink {
   private held: (() => void)[] = [];
   private reports = new Map<string, string[]>();
   private nextId = 0;
+  private sendListeners: ((mobiles: string[], arrivedUs: number) => void)[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -61,6 +65,11 @@ export class Sink {
     });
     sink = new Sink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return sink;
+  }
+
+  /** Calls `listener` with the numbers of every gateway send and the time its request arrived, on the bench's clock. */
+  onVendorSend(listener: (mobiles: string[], arrivedUs: number) => void): void {
+    this.sendListeners.push(listener);
   }
 
   pause(): void {
@@ -89,6 +98,7 @@ export class Sink {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const arrivedUs = monotonicUs();
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname === '/kannel') {
       this.deliver(this.kannel, res, 1, 'ok');
@@ -99,6 +109,7 @@ export class Sink {
       readBody(req).then(
         (body) => {
           const mobiles = (new URLSearchParams(body).get('mobile') ?? '').split(',').filter(Boolean);
+          for (const listener of this.sendListeners) listener(mobiles, arrivedUs);
           const id = `s${++this.nextId}`;
           this.deliver(this.vendor, res, mobiles.length, `ok ${id}`, () => {
             const queue = this.reports.get(gateway) ?? [];
