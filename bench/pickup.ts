@@ -146,7 +146,7 @@ function print(options: PickupOptions, cases: Case[]): void {
       `${cpus().length} cores, node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at the end`,
   );
   console.log('');
-  const ms = (sorted: number[], p: number) => percentile(sorted, p).toFixed(1);
+  const ms = (sorted: number[], p: number) => (sorted.length === 0 ? '—' : percentile(sorted, p).toFixed(1));
   const columns: [string, number, (c: Case) => string][] = [
     ['database', 9, (c) => DIALECT_NAMES[c.dialect]],
     ['rows in send', 13, (c) => c.history.toLocaleString('en')],
