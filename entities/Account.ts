@@ -30,6 +30,13 @@ export class Account {
   @Column({ name: 'ums_reply_url', type: 'varchar', length: 255, nullable: true }) umsReplyUrl!: string | null;
   /** 1: every text this account sends must carry its signature 【…】 (the audit refuses it otherwise). */
   @Column({ name: 'require_signature', type: 'integer', default: 0 }) requireSignature!: number;
+  /**
+   * Per-number frequency limits, `count/seconds,…` (src/core/numberLimits.ts); null: none. At most
+   * `count` messages to one number (and signature) in any `seconds`, checked at accept time.
+   */
+  @Column({ name: 'number_limits', type: 'varchar', length: 255, nullable: true }) numberLimits!: string | null;
+  /** Which texts the limits apply to: `codes` (those recognised as verification codes) or `all`. */
+  @Column({ name: 'number_limit_scope', type: 'varchar', length: 8, default: 'codes' }) numberLimitScope!: string;
   @Column({ name: 'created_at', type: 'datetime' }) createdAt!: Date;
   /**
    * The legacy `userid` a legacy system writes into `send.userid` for this account (PRO_DSFDXJK's

@@ -195,6 +195,29 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
     );
 
   cli
+    .command('account:number-limits')
+    .description(
+      "at most COUNT messages to one number (and signature) in DURATION, per window: juhe (聚合数据's 1/30s,2/1m,3/30m), none, or e.g. 1/60s,5/1h; for verification codes (codes, the default) or every text (all)",
+    )
+    .argument('<user>')
+    .argument('<limits>', 'juhe, none, or COUNT/DURATION[,…] with a unit s, m, h or d')
+    .argument('[scope]', 'codes or all', 'codes')
+    .allowExcessArguments(false)
+    .action(
+      run((config, username, limits, scope) =>
+        withCore(config, async (core) => {
+          const stored = await core.accounts.setNumberLimits(username!, limits!, scope);
+          console.log(
+            stored
+              ? `account ${username}: per number at most ${describeWindows(stored)} (${scope === 'all' ? 'every text' : 'verification codes'})`
+              : `account ${username} has no per-number limits`,
+          );
+          return 0;
+        }),
+      ),
+    );
+
+  cli
     .command('audit:words')
     .description('list the forbidden words (with the account a word belongs to, or * for every account)')
     .action(
@@ -315,6 +338,14 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
       }),
     );
   return cli;
+}
+
+/** Stored windows (`1/30,2/60`) as an operator reads them: `1 in 30 s, 2 in 60 s`. */
+function describeWindows(stored: string): string {
+  return stored
+    .split(',')
+    .map((w) => `${w.replace('/', ' in ')} s`)
+    .join(', ');
 }
 
 /** Runs the command line and settles on an exit code, every refusal one plain line on stderr. */

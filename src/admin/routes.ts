@@ -15,6 +15,7 @@ import type { Vendor } from '../vendors/types';
  *   GET  /admin/replies/unassigned       replies no account could be found for
  *   POST /admin/accounts/:username/require-signature {required: boolean}: texts must carry 【…】
  *   POST /admin/accounts/:username/push  {kind: mr|mo|ums-reply, url|null}: push reports or replies
+ *   POST /admin/accounts/:username/number-limits {limits: "juhe"|"none"|"1/30s,2/1m,…", scope?: codes|all}
  *   GET  /admin/audit/words              the forbidden words [{word, username|null}]
  *   POST /admin/audit/words              {word, username?}: forbid a word (for one account if named)
  *   POST /admin/audit/words/remove       {word, username?}
@@ -54,6 +55,7 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
     const route = /^\/admin\/accounts\/([^/]+)\/route$/.exec(ctx.path);
     const requireSignature = /^\/admin\/accounts\/([^/]+)\/require-signature$/.exec(ctx.path);
     const push = /^\/admin\/accounts\/([^/]+)\/push$/.exec(ctx.path);
+    const numberLimits = /^\/admin\/accounts\/([^/]+)\/number-limits$/.exec(ctx.path);
 
     try {
       await adminWrite();
@@ -97,6 +99,11 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
         const username = decodeURIComponent(push[1]!);
         await core.accounts.setPushUrl(username, str('kind') as 'mr' | 'mo' | 'ums-reply', (body.url as string | null) ?? null);
         ctx.body = { username, kind: str('kind'), url: body.url ?? null };
+      } else if (numberLimits) {
+        if (typeof body.limits !== 'string') return bad(ctx, 'limits must be "juhe", "none" or windows such as "1/30s,2/1m,3/30m"');
+        const username = decodeURIComponent(numberLimits[1]!);
+        const scope = str('scope') || 'codes';
+        ctx.body = { username, numberLimits: await core.accounts.setNumberLimits(username, body.limits, scope), scope };
       } else if (ctx.path === '/admin/audit/words' || ctx.path === '/admin/audit/words/remove') {
         if (!str('word')) return bad(ctx, 'word is required');
         const username = str('username') || undefined;

@@ -3,6 +3,7 @@ import { Account, BalanceLedger } from '../../entities';
 import { inTransaction, isDuplicateKey } from '../db/transaction';
 import type { AcceptStore } from './accept';
 import { Failure } from './failures';
+import { formatNumberLimits, NUMBER_LIMIT_SCOPES, parseNumberLimits } from './numberLimits';
 import { hashPassword, verifyPassword, VerifiedPasswordCache } from './passwords';
 
 /** The three balance pools, indexed by the legacy smstype: 0 卡发 card, 1 网关 gateway, 2 会员 member. */
@@ -196,6 +197,23 @@ export class Accounts {
     const account = await this.find(username);
     if (!account) throw new AccountError(`no account ${username}`, 'missing');
     await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { requireSignature: required ? 1 : 0 }));
+  }
+
+  /**
+   * Sets the per-number frequency limits of this account's sends (src/core/numberLimits.ts):
+   * `juhe` (聚合数据's 1 per 30 s, 2 per minute, 3 per 30 minutes), `none`, or windows such as
+   * `1/30s,2/1m,3/30m`; `scope` says which texts they apply to (verification codes by default).
+   * Returns the windows stored, `count/seconds,…`, or null for none.
+   */
+  async setNumberLimits(username: string, limits: string, scope: string = 'codes'): Promise<string | null> {
+    const windows = parseNumberLimits(limits);
+    if (!(NUMBER_LIMIT_SCOPES as readonly string[]).includes(scope))
+      throw new AccountError(`the scope of per-number limits is codes or all, got ${JSON.stringify(scope)}`, 'invalid');
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const numberLimits = windows ? formatNumberLimits(windows) : null;
+    await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { numberLimits, numberLimitScope: scope }));
+    return numberLimits;
   }
 
   /**

@@ -46,8 +46,13 @@ export function looksLikeSql(text: string): boolean {
 
 /** A signature as the seeds' vendors require it: 【…】 at the start or the end of the text. */
 export function hasSignature(text: string): boolean {
+  return signatureOf(text) !== '';
+}
+
+/** The text's signature without its brackets (the one at the start, else the one at the end), or ''. */
+export function signatureOf(text: string): string {
   const t = text.trim();
-  return /^【[^【】]{1,20}】/u.test(t) || /【[^【】]{1,20}】$/u.test(t);
+  return (/^【([^【】]{1,20})】/u.exec(t) ?? /【([^【】]{1,20})】$/u.exec(t))?.[1] ?? '';
 }
 
 interface Rules {

@@ -18,13 +18,14 @@ export interface Core {
   confirmedReplies: ConfirmedReplies;
 }
 
-export function createCore(db: DataSource): Core {
+/** `now`: the clock sends are accepted by (per-number limits count by it); tests move it. */
+export function createCore(db: DataSource, now?: () => Date): Core {
   const accept = createAcceptStore(db);
   const audit = new Audit(db);
   return {
     accounts: new Accounts(db, accept),
     audit,
-    sending: new Sending(db, accept, audit),
+    sending: new Sending(db, accept, audit, now),
     reports: new Reports(db),
     replies: new Replies(db),
     confirmedReplies: new ConfirmedReplies(db),

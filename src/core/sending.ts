@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { type DataSource, In } from 'typeorm';
 import { type Account, Batch, Send, SendStatus } from '../../entities';
 import type { AcceptStore } from './accept';
-import { INVALID_NUMBER_ERROR } from './accept/plan';
+import { INVALID_NUMBER_ERROR, NUMBER_LIMIT_ERROR } from './accept/plan';
 import type { Pool } from './accounts';
 import type { Audit } from './audit';
 import { Failure } from './failures';
 import { GroupCommit } from './groupCommit';
+import { numberLimitsFor } from './numberLimits';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
 
@@ -22,7 +23,10 @@ export interface SmsRequest {
   scheduledAt?: Date | null;
   /** The caller's 流水号 (UMS): a second call with it is answered like the first, not sent again. */
   serial?: string | null;
-  /** Refuse the whole call when one number is invalid (UMS 提交时检测方式 0), instead of sending to the valid ones. */
+  /**
+   * Refuse the whole call when one number is invalid or over its per-number limit (UMS 提交时检测方式 0),
+   * instead of sending to the others.
+   */
   allOrNothing?: boolean;
 }
 
@@ -35,6 +39,8 @@ export interface SmsAccepted {
   charged: number;
   /** The numbers refused as invalid, as the caller wrote them (stored as failed rows). */
   invalid: string[];
+  /** The numbers refused as over the account's per-number limit (stored as failed rows). */
+  limited: string[];
   /** The call repeated an earlier one's serial number: this is that call's batch, nothing new was stored or charged. */
   repeated: boolean;
 }
@@ -47,7 +53,8 @@ const SERIAL = /^\d{1,32}$/;
  * numbers from the pool and stores one `send` row per recipient in one transaction with the
  * submissions that arrived beside it. It returns only after that commit, so an answer of success
  * always means the messages are in the outbox. Invalid numbers are stored as failed, uncharged
- * rows with a failure report, so the caller sees them in its reports.
+ * rows with a failure report, so the caller sees them in its reports; so are numbers over the
+ * account's per-number limits (src/core/numberLimits.ts), decided inside the commit.
  */
 export class Sending {
   readonly groups: GroupCommit;
@@ -56,6 +63,8 @@ export class Sending {
     private readonly db: DataSource,
     store: AcceptStore,
     private readonly audit: Audit,
+    /** The accept time of a send, which per-number limits count by; the tests move it. */
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.groups = new GroupCommit(store);
   }
@@ -71,11 +80,9 @@ export class Sending {
     if (req.allOrNothing && recipients.invalid.length > 0) throw new Failure('invalidMobile', recipients.invalid.join(','));
 
     const segments = segmentCount(req.content, req.isLong);
-    const cost = segments * recipients.valid.length;
     const result = await this.groups.add({
       account: req.account,
       pool: req.pool,
-      cost,
       segments,
       valid: recipients.valid,
       invalid: recipients.invalid,
@@ -84,20 +91,27 @@ export class Sending {
       isLong: req.isLong,
       hostname: req.hostname,
       scheduledAt: req.scheduledAt ?? null,
-      acceptedAt: new Date(),
+      acceptedAt: this.now(),
       serial,
       fingerprint: serial === null ? null : fingerprint(req),
+      numberLimits: numberLimitsFor(req.account, req.content),
+      allOrNothing: req.allOrNothing ?? false,
     });
-    if ('refused' in result) throw new Failure(result.refused);
+    if ('refused' in result) {
+      throw result.refused === 'tooFrequent' ? new Failure('tooFrequent', result.limited.join(',')) : new Failure(result.refused);
+    }
     if (result.repeated) return this.earlier(req.account.id, serial!, result.batchId);
+    const limited = [...(result.limited ?? [])];
+    const accepted = recipients.valid.length - limited.length;
     return {
       batchId: result.batchId,
-      accepted: recipients.valid.length,
-      rejected: recipients.invalid.length,
+      accepted,
+      rejected: recipients.invalid.length + limited.length,
       duplicates: recipients.duplicates,
       segments,
-      charged: cost,
+      charged: segments * accepted,
       invalid: recipients.invalid,
+      limited,
       repeated: false,
     };
   }
@@ -112,16 +126,19 @@ export class Sending {
   /** What an earlier batch was answered, read back for a call that repeats its serial number. */
   private async earlier(accountId: number, serial: string, batchId: string): Promise<SmsAccepted> {
     const rows = await this.db.getRepository(Send).find({ where: { batchId, accountId }, order: { ID: 'ASC' } });
-    const invalid = rows.filter((r) => r.STATUS === SendStatus.failed && r.lastError === INVALID_NUMBER_ERROR).map((r) => r.infoto);
+    const failedWith = (error: string) => rows.filter((r) => r.STATUS === SendStatus.failed && r.lastError === error).map((r) => r.infoto);
+    const invalid = failedWith(INVALID_NUMBER_ERROR);
+    const limited = failedWith(NUMBER_LIMIT_ERROR);
     const batch = await this.db.getRepository(Batch).findOneBy({ accountId, serial });
     return {
       batchId,
-      accepted: rows.length - invalid.length,
-      rejected: invalid.length,
+      accepted: rows.length - invalid.length - limited.length,
+      rejected: invalid.length + limited.length,
       duplicates: 0,
       segments: batch?.segments ?? 1,
       charged: batch?.cost ?? 0,
       invalid,
+      limited,
       repeated: true,
     };
   }

@@ -12,6 +12,7 @@ import { LegacyUserId1767000000000 } from './migrations/1767000000000-LegacyUser
 import { Audit1768000000000 } from './migrations/1768000000000-Audit';
 import { UmsContract1769000000000 } from './migrations/1769000000000-UmsContract';
 import { CustomerPush1770000000000 } from './migrations/1770000000000-CustomerPush';
+import { NumberLimits1771200000000 } from './migrations/1771200000000-NumberLimits';
 
 export const migrations = [
   Initial1764000000000,
@@ -21,6 +22,7 @@ export const migrations = [
   Audit1768000000000,
   UmsContract1769000000000,
   CustomerPush1770000000000,
+  NumberLimits1771200000000,
 ];
 
 /**

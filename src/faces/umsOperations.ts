@@ -68,7 +68,8 @@ export const UMS_POOL: Pool = 1;
  * The core's refusals as UMS result codes and descriptions (public UMS manuals: 0 success, 1 a
  * parameter is empty, 2 account invalid, 3 wrong password, 4 bad schedule time, 5 IP not allowed,
  * 6 invalid number, 7 forbidden word, 8 too long, 9 too many numbers, 14/15 bad or repeated serial
- * number, 17 balance exhausted, 20 system error). An unknown user answers 3 like a wrong password,
+ * number, 17 balance exhausted, 20 system error, 33 "同一号码验证码提交过快", worded here for any text
+ * a per-number limit refuses). An unknown user answers 3 like a wrong password,
  * so that the answer does not tell which login names exist.
  */
 export const UMS_RESULTS: Record<FailureCode, [string, string]> = {
@@ -89,6 +90,7 @@ export const UMS_RESULTS: Record<FailureCode, [string, string]> = {
   forbiddenWord: ['7', '短信内容含有敏感词'],
   sqlContent: ['7', '短信内容含有非法字符'],
   missingSignature: ['7', '短信内容缺少签名'],
+  tooFrequent: ['33', '同一号码提交过快'],
   internal: ['20', '系统错误'],
 };
 
@@ -114,6 +116,9 @@ export function pairsText(pairs: UmsPairs): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
+/** The refusals about numbers, whose answer lists them in faillist. */
+const NUMBER_REFUSALS: ReadonlySet<FailureCode> = new Set(['noValidMobile', 'invalidMobile', 'tooFrequent']);
+
 /** A refusal as UMS words it: the code, the description (naming the word for 7), and faillist where numbers failed. */
 export function refusal(err: Failure): UmsPairs {
   const [code, description] = UMS_RESULTS[err.code];
@@ -121,7 +126,7 @@ export function refusal(err: Failure): UmsPairs {
     ['result', code],
     ['description', err.code === 'forbiddenWord' && err.detail ? `${description}:${err.detail}` : description],
   ];
-  if ((err.code === 'noValidMobile' || err.code === 'invalidMobile') && err.detail !== undefined) pairs.push(['faillist', err.detail]);
+  if (NUMBER_REFUSALS.has(err.code) && err.detail !== undefined) pairs.push(['faillist', err.detail]);
   return pairs;
 }
 
@@ -185,7 +190,7 @@ export function umsOperations(core: Core): UmsOperations {
       return [
         ['result', SUCCESS],
         ['description', SENT],
-        ['faillist', accepted.invalid.join(',')],
+        ['faillist', [...accepted.invalid, ...accepted.limited].join(',')],
       ];
     }),
 

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Account } from '../../../entities';
 import type { Pool } from '../accounts';
+import type { NumberLimits } from '../numberLimits';
 import { MysqlAcceptStore } from './mysql';
 import { SqliteAcceptStore } from './sqlite';
 
@@ -14,8 +15,7 @@ import { SqliteAcceptStore } from './sqlite';
 export interface Submission {
   account: Pick<Account, 'id' | 'username'>;
   pool: Pool;
-  /** segments × valid numbers: what the pool is charged. */
-  cost: number;
+  /** Segments of the text: the pool is charged segments × the numbers sent. */
   segments: number;
   /** The valid, normalized numbers (one waiting row each) and the invalid ones as sent (one failed row each). */
   valid: readonly string[];
@@ -30,21 +30,35 @@ export interface Submission {
   serial: string | null;
   /** Hash of what was asked (see Sending), set with serial: tells a repeat from a different call reusing the number. */
   fingerprint: string | null;
+  /** The account's per-number limits on this text; null: none apply. */
+  numberLimits: NumberLimits | null;
+  /** Refuse the whole submission when one number is over its limit, instead of failing that number alone. */
+  allOrNothing: boolean;
 }
 
 /**
  * Per submission, in the group's order: its batch id (`repeated`: the serial number's earlier
  * batch, nothing new written), or why it was refused.
  */
-export type SubmissionResult = { batchId: string; repeated?: true } | { refused: 'insufficientBalance' | 'duplicateSerial' };
+export type SubmissionResult =
+  | {
+      batchId: string;
+      repeated?: true;
+      /** Numbers over their per-number limit: stored as failed, uncharged rows, like invalid ones. */
+      limited?: readonly string[];
+    }
+  | { refused: 'insufficientBalance' | 'duplicateSerial' }
+  /** Every valid number (or, all or nothing, one of them) was over its limit: nothing was written. */
+  | { refused: 'tooFrequent'; limited: readonly string[] };
 
 export interface AcceptStore {
   /** The account with this username, read as it is now. */
   findAccount(username: string): Promise<Account | null>;
   /**
    * Writes a group of submissions in one transaction: batches, charges (each pool updated once),
-   * ledger lines, send rows, failure reports for invalid numbers. A submission its pool cannot pay
-   * for is refused alone; if the transaction fails, it throws and nothing of the group is kept.
+   * ledger lines, send rows, failure reports for invalid and over-limit numbers, the recent sends
+   * of limited numbers. A submission its pool cannot pay for, or whose numbers are all over their
+   * limits, is refused alone; if the transaction fails, it throws and nothing of the group is kept.
    */
   commit(group: readonly Submission[]): Promise<SubmissionResult[]>;
 }

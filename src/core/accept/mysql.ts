@@ -10,16 +10,20 @@ import {
   accountIds,
   balancesFrom,
   batchId,
+  batchRowValues,
   type EarlierBatch,
-  INVALID_NUMBER_CODE,
-  INVALID_NUMBER_REPORT,
+  FAILED_ROW_CODES,
+  FAILED_ROW_REPORT,
+  groupRows,
   ledgerNotes,
+  parseSends,
   planGroup,
   resultsOf,
   SEND_COLUMNS,
-  sendRowValues,
   serialKey,
   serialsOf,
+  windowKey,
+  windowLookups,
 } from './plan';
 import { batchIdFor } from '../batchId';
 
@@ -113,7 +117,7 @@ export class MysqlAcceptStore implements AcceptStore {
         });
       }
     }
-    const plan = planGroup(group, balancesFrom(balanceRows), earlier);
+    const plan = planGroup(group, balancesFrom(balanceRows), earlier, await this.recentSends(conn, group));
     for (const c of plan.charges) {
       const [updated] = await conn.execute<ResultSetHeader>(
         `UPDATE account SET ${c.column} = ${c.column} - ? WHERE id = ? AND ${c.column} >= ?`,
@@ -122,8 +126,16 @@ export class MysqlAcceptStore implements AcceptStore {
       if (updated.affectedRows !== 1) throw new Error(`account ${c.accountId} changed under its charge`);
     }
 
-    const written = group.filter((_, i) => plan.write[i]);
-    const batchRows = written.map((s) => [s.account.id, s.acceptedAt, s.valid.length, s.segments, s.cost, s.serial, s.fingerprint]);
+    for (let i = 0; i < plan.windows.length; i += ROWS_PER_INSERT) {
+      await conn.query(
+        `INSERT INTO number_window (account_id, signature, mobile, sends, last_at) VALUES ?
+         ON DUPLICATE KEY UPDATE sends = VALUES(sends), last_at = VALUES(last_at)`,
+        [plan.windows.slice(i, i + ROWS_PER_INSERT).map((w) => [w.accountId, w.signature, w.mobile, w.sends.join(','), w.sends.at(-1)])],
+      );
+    }
+
+    const time = (d: Date) => d;
+    const batchRows = group.flatMap((s, i) => (plan.write[i] ? [batchRowValues(s, plan, i, time)] : []));
     const rowIds: number[] = [];
     if (numbering.consecutive && batchRows.length > 0) {
       const [inserted] = await conn.query<ResultSetHeader>(
@@ -143,25 +155,18 @@ export class MysqlAcceptStore implements AcceptStore {
     let next = 0;
     const batchIds = group.map((s, i) => (plan.write[i] ? batchId(s, rowIds[next++]!) : null));
 
-    const time = (d: Date) => d;
-    const valid: unknown[][] = [];
-    const invalid: unknown[][] = [];
-    group.forEach((s, i) => {
-      const batch = batchIds[i];
-      if (!batch) return;
-      for (const mobile of s.valid) valid.push(sendRowValues(s, batch, mobile, true, time));
-      for (const mobile of s.invalid) invalid.push(sendRowValues(s, batch, mobile, false, time));
-    });
-    await this.insertRows(conn, valid);
-    const firstInvalidId = await this.insertRows(conn, invalid);
-    if (firstInvalidId !== null) {
+    const rows = groupRows(group, plan, batchIds, time);
+    await this.insertRows(conn, rows.waiting);
+    for (const kind of ['invalid', 'limited'] as const) {
+      const firstId = await this.insertRows(conn, rows[kind]);
+      if (firstId === null) continue;
       // The failed rows just inserted (ids from the first of them, batches of this group) each get
       // their failure report in one statement, whatever the server's id numbering.
       await conn.query(
         `INSERT INTO report (account_id, send_id, batch_id, mobile, status, code, send_time, report_time)
          SELECT account_id, ID, batch_id, infoto, ?, ?, Createtime, Createtime FROM send
           WHERE ID >= ? AND STATUS = ? AND batch_id IN (?)`,
-        [INVALID_NUMBER_REPORT, INVALID_NUMBER_CODE, firstInvalidId, SendStatus.failed, batchIds.filter(Boolean)],
+        [FAILED_ROW_REPORT, FAILED_ROW_CODES[kind], firstId, SendStatus.failed, batchIds.filter(Boolean)],
       );
     }
     if (plan.ledger.length > 0) {
@@ -179,7 +184,7 @@ export class MysqlAcceptStore implements AcceptStore {
               'send',
               batchIds[line.batchIndex],
               s.account.username,
-              ledgerNotes(s),
+              ledgerNotes(s, plan.sent[line.batchIndex]!.length),
               s.acceptedAt,
             ];
           }),
@@ -187,6 +192,29 @@ export class MysqlAcceptStore implements AcceptStore {
       );
     }
     return resultsOf(plan, batchIds);
+  }
+
+  /**
+   * The recent sends of the group's limited numbers, rows too old to count removed first. Plain
+   * reads are enough: the group holds the row locks of its accounts (taken first, FOR UPDATE), so
+   * no other node's transaction for these accounts runs until this one ends, and this one's first
+   * consistent read comes after those locks were granted, seeing every send committed before.
+   */
+  private async recentSends(conn: PoolConnection, group: readonly Submission[]): Promise<Map<string, number[]>> {
+    const recent = new Map<string, number[]>();
+    const { lookups, stale } = windowLookups(group);
+    for (const [accountId, before] of stale)
+      await conn.execute('DELETE FROM number_window WHERE account_id = ? AND last_at < ?', [accountId, before]);
+    for (const { accountId, signature, mobiles } of lookups) {
+      for (let i = 0; i < mobiles.length; i += ROWS_PER_INSERT) {
+        const [rows] = await conn.query<RowDataPacket[]>(
+          'SELECT mobile, sends FROM number_window WHERE account_id = ? AND signature = ? AND mobile IN (?)',
+          [accountId, signature, mobiles.slice(i, i + ROWS_PER_INSERT)],
+        );
+        for (const row of rows) recent.set(windowKey(accountId, signature, row.mobile), parseSends(row.sends));
+      }
+    }
+    return recent;
   }
 
   /** Inserts send rows in multi-row statements; returns the id of the first, or null if there were none. */

@@ -10,16 +10,20 @@ import {
   accountIds,
   balancesFrom,
   batchId,
+  batchRowValues,
   type EarlierBatch,
-  INVALID_NUMBER_CODE,
-  INVALID_NUMBER_REPORT,
+  FAILED_ROW_CODES,
+  FAILED_ROW_REPORT,
+  groupRows,
   ledgerNotes,
+  parseSends,
   planGroup,
   resultsOf,
   SEND_COLUMNS,
-  sendRowValues,
   serialKey,
   serialsOf,
+  windowKey,
+  windowLookups,
 } from './plan';
 import { batchIdFor } from '../batchId';
 
@@ -40,6 +44,9 @@ export class SqliteAcceptStore implements AcceptStore {
     earlier: BetterSqlite3.Statement;
     ledger: BetterSqlite3.Statement;
     reports: BetterSqlite3.Statement;
+    staleWindows: BetterSqlite3.Statement;
+    windows: BetterSqlite3.Statement;
+    saveWindow: BetterSqlite3.Statement;
   };
   /** Multi-row INSERTs into send, by their number of rows (at most ROWS_PER_INSERT). */
   private readonly sendInserts = new Map<number, BetterSqlite3.Statement>();
@@ -63,6 +70,14 @@ export class SqliteAcceptStore implements AcceptStore {
         `INSERT INTO report (account_id, send_id, batch_id, mobile, status, code, send_time, report_time)
          SELECT account_id, ID, batch_id, infoto, ?, ?, Createtime, Createtime FROM send
           WHERE ID >= ? AND STATUS = ? AND batch_id IN (SELECT value FROM json_each(?))`,
+      ),
+      staleWindows: sqlite.prepare('DELETE FROM number_window WHERE account_id = ? AND last_at < ?'),
+      windows: sqlite.prepare(
+        'SELECT mobile, sends FROM number_window WHERE account_id = ? AND signature = ? AND mobile IN (SELECT value FROM json_each(?))',
+      ),
+      saveWindow: sqlite.prepare(
+        `INSERT INTO number_window (account_id, signature, mobile, sends, last_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, signature, mobile) DO UPDATE SET sends = excluded.sends, last_at = excluded.last_at`,
       ),
     };
   }
@@ -94,10 +109,23 @@ export class SqliteAcceptStore implements AcceptStore {
     return row ? this.accounts.from(row) : null;
   }
 
+  /** The recent sends of the group's limited numbers, rows too old to count removed first (inside the group's transaction). */
+  private recentSends(group: readonly Submission[]): Map<string, number[]> {
+    const st = this.statements;
+    const recent = new Map<string, number[]>();
+    const { lookups, stale } = windowLookups(group);
+    for (const [accountId, before] of stale) st.staleWindows.run(accountId, before);
+    for (const { accountId, signature, mobiles } of lookups) {
+      for (const row of st.windows.all(accountId, signature, JSON.stringify(mobiles)) as { mobile: string; sends: string }[])
+        recent.set(windowKey(accountId, signature, row.mobile), parseSends(row.sends));
+    }
+    return recent;
+  }
+
   commit(group: readonly Submission[]): Promise<SubmissionResult[]> {
     const st = this.statements;
     return sqliteWrite(this.db, () => {
-      const rows = accountIds(group).map((id) => st.balances.get(id) as Record<string, unknown>);
+      const balances = accountIds(group).map((id) => st.balances.get(id) as Record<string, unknown>);
       const earlier = new Map<string, EarlierBatch>();
       for (const { accountId, serial } of serialsOf(group)) {
         const row = st.earlier.get(accountId, serial) as { id: number; created_at: string; fingerprint: string | null } | undefined;
@@ -107,40 +135,21 @@ export class SqliteAcceptStore implements AcceptStore {
             fingerprint: row.fingerprint,
           });
       }
-      const plan = planGroup(group, balancesFrom(rows.filter(Boolean)), earlier);
+      const plan = planGroup(group, balancesFrom(balances.filter(Boolean)), earlier, this.recentSends(group));
       for (const c of plan.charges) {
         if (st.charge[c.pool]!.run(c.total, c.accountId, c.total).changes !== 1)
           throw new Error(`account ${c.accountId} changed under its charge`);
       }
+      for (const w of plan.windows) st.saveWindow.run(w.accountId, w.signature, w.mobile, w.sends.join(','), w.sends.at(-1));
       const batchIds = group.map((s, i) =>
-        plan.write[i]
-          ? batchId(
-              s,
-              Number(
-                st.batch.run(s.account.id, sqliteText(s.acceptedAt), s.valid.length, s.segments, s.cost, s.serial, s.fingerprint)
-                  .lastInsertRowid,
-              ),
-            )
-          : null,
+        plan.write[i] ? batchId(s, Number(st.batch.run(...batchRowValues(s, plan, i, sqliteText)).lastInsertRowid)) : null,
       );
-      const valid: unknown[][] = [];
-      const invalid: unknown[][] = [];
-      group.forEach((s, i) => {
-        const batch = batchIds[i];
-        if (!batch) return;
-        for (const mobile of s.valid) valid.push(sendRowValues(s, batch, mobile, true, sqliteText));
-        for (const mobile of s.invalid) invalid.push(sendRowValues(s, batch, mobile, false, sqliteText));
-      });
-      this.insertRows(valid);
-      const firstInvalidId = this.insertRows(invalid);
-      if (firstInvalidId !== null) {
-        st.reports.run(
-          INVALID_NUMBER_REPORT,
-          INVALID_NUMBER_CODE,
-          firstInvalidId,
-          SendStatus.failed,
-          JSON.stringify(batchIds.filter(Boolean)),
-        );
+      const rows = groupRows(group, plan, batchIds, sqliteText);
+      this.insertRows(rows.waiting);
+      for (const kind of ['invalid', 'limited'] as const) {
+        const firstId = this.insertRows(rows[kind]);
+        if (firstId !== null)
+          st.reports.run(FAILED_ROW_REPORT, FAILED_ROW_CODES[kind], firstId, SendStatus.failed, JSON.stringify(batchIds.filter(Boolean)));
       }
       for (const line of plan.ledger) {
         const s = group[line.batchIndex]!;
@@ -152,7 +161,7 @@ export class SqliteAcceptStore implements AcceptStore {
           line.remaining,
           batchIds[line.batchIndex],
           s.account.username,
-          ledgerNotes(s),
+          ledgerNotes(s, plan.sent[line.batchIndex]!.length),
           sqliteText(s.acceptedAt),
         );
       }
