@@ -7,6 +7,7 @@ import { AccountError } from '../src/core/accounts';
 import { Failure } from '../src/core/failures';
 import { isVerificationCode, parseNumberLimits } from '../src/core/numberLimits';
 import { openDatabase } from '../src/db/datasource';
+import { mysqlPool } from '../src/db/raw';
 import { createTestDatabase, DIALECTS } from './support/gateway';
 
 /** Per-number frequency limits in the core, on both databases, with the accept clock in the test's hands. */
@@ -189,6 +190,39 @@ for (const dialect of DIALECTS) {
       const window = await db.getRepository(NumberWindow).findOneByOrFail({ accountId: a.id, mobile: '13800000041' });
       assert.deepEqual([window.signature, window.sends, Number(window.lastAt)], ['聚合', String(base), base]);
       assert.equal(await db.getRepository(NumberWindow).countBy({ accountId: a.id, mobile: '13800000042' }), 0);
+    });
+
+    test('two nodes kept waiting on the account together still send one number its limit only', async () => {
+      const other = await openDatabase((db.options as { database?: string; url?: string }).url ?? `sqlite:${db.options.database}`, false);
+      const node = createCore(other, () => new Date(now));
+      const a = await account('1/1h', 'all');
+      // A third party holds the account's row, so both nodes' transactions start, then wait together.
+      const holder = dialect === 'mysql' ? await mysqlPool(db).getConnection() : null;
+      try {
+        if (holder) {
+          await holder.beginTransaction();
+          await holder.query('SELECT id FROM account WHERE id = ? FOR UPDATE', [a.id]);
+        }
+        const calls = [core, node, core, node].map((via) =>
+          via.sending.submit({ account: a, pool: 1, content: '并发', mobiles: '13800000061', isLong: false, hostname: '127.0.0.1' }).then(
+            () => 'sent',
+            (err: unknown) => (err instanceof Failure ? err.code : Promise.reject(err)),
+          ),
+        );
+        if (holder) {
+          for (let waiting = 0; waiting < 2; ) {
+            await new Promise((r) => setTimeout(r, 20));
+            const [rows] = await holder.query("SELECT COUNT(*) AS n FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'");
+            waiting = Number((rows as { n: number }[])[0]!.n);
+          }
+          await holder.commit();
+        }
+        assert.deepEqual((await Promise.all(calls)).sort(), ['sent', 'tooFrequent', 'tooFrequent', 'tooFrequent']);
+        assert.equal(await db.getRepository(Send).countBy({ accountId: a.id }), 1);
+      } finally {
+        holder?.release();
+        await other.destroy();
+      }
     });
 
     test('counts older than the longest window are removed when the account next sends', async () => {
