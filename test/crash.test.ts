@@ -11,7 +11,7 @@ import { In } from 'typeorm';
 import { Report, Send, SendStatus } from '../entities';
 import { openDatabase } from '../src/db/datasource';
 import { createTestDatabase, DIALECTS } from './support/gateway';
-import { startServerProcess, stopServerProcess } from './support/process';
+import { gatewayProcessEnv, startServerProcess, stopServerProcess } from './support/process';
 import { docLiteral, DEMO_AUTH, returnValue } from './support/soap';
 
 async function startGatewayProcess(env: NodeJS.ProcessEnv) {
@@ -24,19 +24,11 @@ for (const dialect of DIALECTS) {
     timeout: 120_000,
   }, async () => {
     const database = await createTestDatabase(dialect);
-    const env = {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.databaseUrl,
-      DEMO_ACCOUNT: 'true',
-      LOG_LEVEL: 'info',
-      SIMULATOR_DELAY_MS: '20',
-      SIMULATOR_SUCCESS_RATIO: '1',
+    const env = gatewayProcessEnv(database.databaseUrl, {
       DISPATCH_INTERVAL_MS: '200',
       DISPATCH_BATCH_SIZE: '20',
       DISPATCH_LEASE_MS: '1500',
-    };
+    });
     try {
       // The first process drains slowly (small batches to a slow simulator), so that however busy the
       // machine is, a backlog is waiting when it is killed; the second one runs at the usual pace.
@@ -66,7 +58,7 @@ for (const dialect of DIALECTS) {
       await Promise.all(senders);
       assert.equal(refused, 0);
 
-      const db = await openDatabase(env.DATABASE_URL, false);
+      const db = await openDatabase(database.databaseUrl, false);
       const sends = db.getRepository(Send);
       const waitingAtCrash = await sends.findBy({ STATUS: SendStatus.waiting });
       assert.ok(waitingAtCrash.length > 0, 'the crash left rows in the outbox');

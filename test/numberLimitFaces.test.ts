@@ -7,7 +7,7 @@ import iconv from 'iconv-lite';
 import { Account, Send } from '../entities';
 import { openDatabase } from '../src/db/datasource';
 import { createTestDatabase, DIALECTS, startTestGateway, type TestGateway } from './support/gateway';
-import { startServerProcess, stopServerProcess } from './support/process';
+import { gatewayProcessEnv, startServerProcess, stopServerProcess } from './support/process';
 import { call, DEMO_AUTH, docLiteral, returnValue } from './support/soap';
 
 /**
@@ -147,16 +147,7 @@ for (const dialect of DIALECTS) {
 
 test('two gateway processes on one MariaDB never send one number more than its limit', { timeout: 120_000 }, async () => {
   const database = await createTestDatabase('mysql');
-  const env = {
-    ...process.env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.databaseUrl,
-    DEMO_ACCOUNT: 'true',
-    LOG_LEVEL: 'info',
-    SIMULATOR_DELAY_MS: '20',
-    SIMULATOR_SUCCESS_RATIO: '1',
-  };
+  const env = gatewayProcessEnv(database.databaseUrl);
   const nodes: Awaited<ReturnType<typeof startServerProcess>>[] = [];
   try {
     nodes.push(await startServerProcess(['src/cli.ts', 'serve'], env));

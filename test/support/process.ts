@@ -30,3 +30,18 @@ export function stopServerProcess(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/** The environment of a gateway process on this database: loopback, any free port, the demo account, the simulator delivering all. */
+export function gatewayProcessEnv(databaseUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    DEMO_ACCOUNT: 'true',
+    LOG_LEVEL: 'info',
+    SIMULATOR_DELAY_MS: '20',
+    SIMULATOR_SUCCESS_RATIO: '1',
+    ...extra,
+  };
+}
