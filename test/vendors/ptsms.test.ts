@@ -34,11 +34,10 @@ import {
 /*
  * The name/pwd/type=pt vendor (seed 003) against its fake (test/vendors/ptsms/fake.ts).
  *
- * Note: the fake pushes a report 300 ms after it accepts a send (FakePtsms.reportDelayMs). With
- * 20 ms, on MySQL about half the reports were lost: the push finds no row with the sendid yet and
- * parks the report, while the dispatcher's transaction that records the sendid has already looked
- * for parked reports (REPEATABLE READ: neither sees the other's uncommitted write), so the parked
- * report is never applied. That race is in src/core/reports.ts + src/dispatch/dispatcher.ts, not here.
+ * The fake pushes each report the moment it has answered the send (FakePtsms.reportDelayMs 0), so
+ * on both databases reports race the dispatcher recording the sendid: a push that finds no row yet
+ * parks the report, and the locking reads on both sides (src/core/queues/mysql.ts) make the
+ * dispatcher's look at parked reports see it. A report lost to that race fails waitForRows.
  */
 
 const A = '13800138000';
