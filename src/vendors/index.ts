@@ -7,12 +7,13 @@ import { configuredHttp } from './http';
 import { jzyyun } from './jzyyun';
 import { ptsms } from './ptsms';
 import { simulator } from './simulator';
+import { smpp } from './smpp';
 import { sms112088 } from './sms112088';
 import type { Vendor, VendorContext, VendorType } from './types';
 import { ums } from './ums';
 
 /** Every adapter, by its fixed type name. A new adapter adds one entry here. */
-export const VENDOR_TYPES: VendorType[] = [simulator, jzyyun, sms112088, ptsms, hi8d, chanzor, ums, aspsms, configuredHttp];
+export const VENDOR_TYPES: VendorType[] = [simulator, jzyyun, sms112088, ptsms, hi8d, chanzor, ums, aspsms, configuredHttp, smpp];
 
 /** Builds the configured vendors by name. */
 export function createVendors(configs: Map<string, VendorConfig>, store: VendorContext['store'], log: Logger): Map<string, Vendor> {
