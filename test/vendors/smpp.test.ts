@@ -150,3 +150,173 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('smpp slowing down and reconnecting, through a gateway (sqlite)', () => {
+  const pair: { smsc?: FakeSmsc; gw?: TestGateway } = {};
+  before(async () => Object.assign(pair, await startPair('sqlite')));
+  after(async () => {
+    await pair.gw?.stop();
+    await pair.smsc?.stop();
+  });
+
+  test('ESME_RTHROTTLED slows the submits down, the message is not failed and goes through', async () => {
+    const { smsc, gw } = pair as { smsc: FakeSmsc; gw: TestGateway };
+    smsc.throttleNext = 3;
+    const batchId = await send(gw, A);
+    const reports = await reportsUntil(gw, 1);
+    assert.deepEqual(
+      reports.map((r) => [r.mobile, r.status]),
+      [[A, '1']],
+    );
+    const tries = smsc.submits.filter((s) => s.destination === A);
+    assert.deepEqual(
+      tries.map((s) => s.status),
+      [errors.ESME_RTHROTTLED, errors.ESME_RTHROTTLED, errors.ESME_RTHROTTLED, errors.ESME_ROK],
+    );
+    // Pauses of 100, 200 and 400 ms (throttleBackoffMs doubling), less timer slack.
+    const gaps = tries.slice(1).map((s, i) => s.at - tries[i]!.at);
+    assert.ok(
+      gaps.every((gap, i) => gap >= 100 * 2 ** i - 15),
+      `gaps ${gaps.join(', ')} ms`,
+    );
+    const [row] = await rowsOf(gw, batchId);
+    assert.equal(row!.STATUS, SendStatus.delivered);
+    assert.equal(row!.attempts, 1, 'one dispatch attempt: the adapter waited, it did not fail the row');
+  });
+
+  test('a refused number fails for good: status 0, not retried', async () => {
+    const { smsc, gw } = pair as { smsc: FakeSmsc; gw: TestGateway };
+    smsc.badNumbers.add('13600136000');
+    const batchId = await send(gw, '13600136000');
+    const reports = await reportsUntil(gw, 1);
+    assert.deepEqual(
+      reports.map((r) => [r.mobile, r.status]),
+      [['13600136000', '0']],
+    );
+    const [row] = await rowsOf(gw, batchId);
+    assert.equal(row!.STATUS, SendStatus.failed);
+    assert.equal(row!.attempts, 1);
+    assert.equal(row!.lastError, 'upstream: submit_sm refused: ESME_RINVDSTADR (0xb)');
+  });
+
+  test('the SMSC drops the connection: the ESME binds again and the next message goes through', async () => {
+    const { smsc, gw } = pair as { smsc: FakeSmsc; gw: TestGateway };
+    const bindsBefore = smsc.binds.filter((b) => b.accepted).length;
+    smsc.dropConnections();
+    await waitFor(() => smsc.binds.filter((b) => b.accepted).length > bindsBefore, 5000, 'a new bind');
+    assert.equal(smsc.boundSessions, 1);
+    await send(gw, B);
+    const reports = await reportsUntil(gw, 1);
+    assert.deepEqual(
+      reports.map((r) => [r.mobile, r.status]),
+      [[B, '1']],
+    );
+  });
+});
+
+describe('smpp session, the adapter alone against the test SMSC', () => {
+  let smsc: FakeSmsc;
+  const vendors: Vendor[] = [];
+  before(async () => {
+    smsc = await FakeSmsc.start();
+  });
+  after(async () => {
+    for (const v of vendors) await v.stop?.();
+    await smsc.stop();
+  });
+
+  function adapter(more: Record<string, unknown> = {}, stored: VendorNews[] = []): Vendor {
+    const settings = smpp.settings.parse({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: SMSC_ACCOUNT.systemId,
+      password: SMSC_ACCOUNT.password,
+      systemType: SMSC_ACCOUNT.systemType,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 100,
+      ...more,
+    });
+    const vendor = smpp.create(settings, { ...silentContext(), store: async (news) => void stored.push(news) });
+    vendors.push(vendor);
+    return vendor;
+  }
+
+  test('a refused bind leaves messages retryable, with the SMSC’s status, and is tried again', async () => {
+    const refusedBefore = smsc.binds.filter((b) => !b.accepted).length;
+    const vendor = adapter({ password: 'wrong', timeoutMs: 400 });
+    const [outcome] = await vendor.send([outbound(1, A)]);
+    assert.deepEqual(outcome, { id: 1, ok: false, retryable: true, error: 'upstream: bind_transceiver refused: ESME_RINVPASWD (0xe)' });
+    assert.ok(smsc.binds.filter((b) => !b.accepted).length - refusedBefore >= 2, 'bound again after a delay');
+    await vendor.stop?.();
+  });
+
+  test('no more submit_sm outstanding than the window', async () => {
+    smsc.answerDelayMs = 100;
+    smsc.maxOutstanding = 0;
+    try {
+      const vendor = adapter({ window: 2 });
+      const outcomes = await vendor.send([1, 2, 3, 4, 5, 6].map((i) => outbound(i, `1380013800${i}`)));
+      assert.ok(outcomes.every((o) => o.ok));
+      assert.equal(new Set(outcomes.map((o) => o.ok && o.vendorMsgId)).size, 6);
+      assert.equal(smsc.maxOutstanding, 2);
+      await vendor.stop?.();
+    } finally {
+      smsc.answerDelayMs = 0;
+    }
+  });
+
+  test('throttling for longer than the batch may wait: retryable, never failed for good', async () => {
+    smsc.throttleNext = 1000;
+    try {
+      const vendor = adapter({ timeoutMs: 500, throttleBackoffMs: 50 });
+      const [outcome] = await vendor.send([outbound(1, A)]);
+      assert.deepEqual(outcome, { id: 1, ok: false, retryable: true, error: 'upstream: throttled by the SMSC' });
+      await vendor.stop?.();
+    } finally {
+      smsc.throttleNext = 0;
+    }
+  });
+
+  test('enquire_link keeps the link alive; stop() unbinds', async () => {
+    const links = smsc.enquireLinks;
+    const unbinds = smsc.unbinds;
+    const vendor = adapter({ enquireLinkMs: 100 });
+    await vendor.send([outbound(1, A)]);
+    await waitFor(() => smsc.enquireLinks - links >= 2, 3000, 'two enquire_link');
+    await vendor.stop?.();
+    assert.equal(smsc.unbinds, unbinds + 1);
+  });
+
+  test('a long message with an undelivered part is reported once, undelivered, under its first id', async () => {
+    const stored: VendorNews[] = [];
+    const vendor = adapter({}, stored);
+    smsc.receiptStat.set('13500135000', 'UNDELIV');
+    const [outcome] = await vendor.send([outbound(1, '13500135000', LONG_TEXT, { isLong: true })]);
+    assert.ok(outcome?.ok);
+    await waitFor(() => stored.length >= 1, 3000, 'the report');
+    await new Promise((r) => setTimeout(r, 400));
+    const reports = stored.flatMap((n) => n.reports ?? []);
+    assert.equal(reports.length, 1, 'three receipts, one report');
+    const report = reports[0] as DeliveryReport;
+    assert.deepEqual(
+      [report.vendorMsgId, report.mobile, report.status, report.code],
+      [outcome.vendorMsgId, '13500135000', 'undelivered', 'UNDELIV:012'],
+    );
+    await vendor.stop?.();
+  });
+
+  test('an inbound message in UDH parts is stored once, joined', async () => {
+    const stored: VendorNews[] = [];
+    const vendor = adapter({ sourceAddr: SOURCE_ADDR }, stored);
+    await vendor.send([outbound(1, A)]);
+    const parts = ucs2Parts(LONG_TEXT, 9);
+    for (const part of parts) assert.equal(await smsc.inboundPart(A, SOURCE_ADDR, part.shortMessage, part.esmClass), errors.ESME_ROK);
+    await waitFor(() => stored.some((n) => n.replies), 3000, 'the reply');
+    const replies = stored.flatMap((n) => n.replies ?? []) as InboundReply[];
+    assert.deepEqual(
+      replies.map((r) => [r.mobile, r.content, r.extNo]),
+      [[A, LONG_TEXT, null]],
+    );
+    await vendor.stop?.();
+  });
+});

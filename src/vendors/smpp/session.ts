@@ -71,16 +71,16 @@ export class EsmeSession {
    * responseTimeoutMs, or when the connection closes before the response: then nothing is known of the request.
    */
   async request(command: string, params: Record<string, unknown>, deadline: number): Promise<PDU> {
-    await this.until(
-      () => this.bound && this.outstanding < this.options.window && Date.now() >= this.pausedUntil,
-      deadline,
-      () =>
+    // Checked and taken with no await between, or requests woken together would all take the last place.
+    while (!(this.bound && this.outstanding < this.options.window && Date.now() >= this.pausedUntil)) {
+      await this.change(deadline, () =>
         !this.bound
           ? this.notBound
           : Date.now() < this.pausedUntil
             ? 'throttled by the SMSC'
             : `the window of ${this.options.window} is full`,
-    );
+      );
+    }
     const session = this.session!;
     this.outstanding++;
     try {
@@ -132,7 +132,11 @@ export class EsmeSession {
     if (this.bound) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, UNBIND_WAIT_MS);
-        if (!session.unbind({}, () => (clearTimeout(timer), resolve()))) clearTimeout(timer), resolve();
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (!session.unbind({}, done)) done();
       });
     }
     await new Promise<void>((resolve) => {
@@ -229,22 +233,20 @@ export class EsmeSession {
     }, delay);
   }
 
-  /** Waits until `ready` holds, woken by every change of the session and by the end of a throttling pause. */
-  private async until(ready: () => boolean, deadline: number, why: () => string): Promise<void> {
-    while (!ready()) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.stopped) throw new Error(this.stopped ? 'the SMPP session is stopped' : why());
-      const pause = this.pausedUntil - Date.now();
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.wakers.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, pause > 0 ? Math.min(pause, left) : left);
-        this.wakers.add(done);
-      });
-    }
+  /** Waits for a change of the session, or the end of a throttling pause; throws once `deadline` has passed, with `why`. */
+  private async change(deadline: number, why: () => string): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0 || this.stopped) throw new Error(this.stopped ? 'the SMPP session is stopped' : why());
+    const pause = this.pausedUntil - Date.now();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, pause > 0 ? Math.min(pause, left) : left);
+      this.wakers.add(done);
+    });
   }
 
   private wake(): void {

@@ -83,17 +83,16 @@ export class FakeSmsc {
 
   /** An inbound message from a handset to `destination`, in UCS-2 (data_coding 8); resolves with the ESME's command_status. */
   inbound(source: string, destination: string, text: string): Promise<number> {
-    const session = [...this.bound][0];
+    return this.inboundPart(source, destination, Buffer.from(text, 'utf16le').swap16(), 0);
+  }
+
+  /** One deliver_sm of UCS-2 bytes as they are (after a UDH when esm_class has 0x40), to the newest bound ESME. */
+  inboundPart(source: string, destination: string, shortMessage: Buffer, esmClass: number): Promise<number> {
+    const session = [...this.bound].at(-1);
     if (!session) throw new Error('no bound ESME to deliver to');
     return new Promise((resolve) => {
       session.deliver_sm(
-        {
-          source_addr: source,
-          destination_addr: destination,
-          esm_class: 0,
-          data_coding: 8,
-          short_message: Buffer.from(text, 'utf16le').swap16(),
-        },
+        { source_addr: source, destination_addr: destination, esm_class: esmClass, data_coding: 8, short_message: shortMessage },
         (resp) => resolve(resp.command_status),
       );
     });
@@ -152,12 +151,18 @@ export class FakeSmsc {
       this.submits.push({ at: Date.now(), destination, status });
       session.send(pdu.response({ command_status: status, message_id: messageId }));
     };
-    if (!this.bound.has(session)) return answer(errors.ESME_RINVBNDSTS);
-    if (this.throttleNext > 0) {
-      this.throttleNext--;
-      return answer(errors.ESME_RTHROTTLED);
+    const refusal = !this.bound.has(session)
+      ? errors.ESME_RINVBNDSTS
+      : this.throttleNext > 0
+        ? errors.ESME_RTHROTTLED
+        : this.badNumbers.has(destination)
+          ? errors.ESME_RINVDSTADR
+          : errors.ESME_ROK;
+    if (refusal === errors.ESME_RTHROTTLED) this.throttleNext--;
+    if (refusal !== errors.ESME_ROK) {
+      answer(refusal);
+      return;
     }
-    if (this.badNumbers.has(destination)) return answer(errors.ESME_RINVDSTADR);
     const sm = pdu.short_message as ShortMessage;
     const text = typeof sm.message === 'string' ? sm.message : sm.message.toString('latin1');
     const concat = (pdu.esm_class ?? 0) & 0x40 ? concatenation(sm.udh ?? []) : null;
