@@ -5,6 +5,7 @@ import type { VendorConfig } from './config';
 import { hi8d } from './hi8d';
 import { configuredHttp } from './http';
 import { jzyyun } from './jzyyun';
+import { kannel } from './kannel';
 import { ptsms } from './ptsms';
 import { simulator } from './simulator';
 import { smpp } from './smpp';
@@ -13,7 +14,7 @@ import type { Vendor, VendorContext, VendorType } from './types';
 import { ums } from './ums';
 
 /** Every adapter, by its fixed type name. A new adapter adds one entry here. */
-export const VENDOR_TYPES: VendorType[] = [simulator, jzyyun, sms112088, ptsms, hi8d, chanzor, ums, aspsms, configuredHttp, smpp];
+export const VENDOR_TYPES: VendorType[] = [simulator, jzyyun, sms112088, ptsms, hi8d, chanzor, ums, aspsms, configuredHttp, smpp, kannel];
 
 /** Builds the configured vendors by name. */
 export function createVendors(configs: Map<string, VendorConfig>, store: VendorContext['store'], log: Logger): Map<string, Vendor> {

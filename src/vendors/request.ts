@@ -66,6 +66,11 @@ export function pushForm(push: Pick<PushRequest, 'query' | 'body' | 'contentType
 }
 
 export function percentDecode(text: string, charset: Charset): string {
+  return iconv.decode(percentDecodeBytes(text, charset), charset);
+}
+
+/** The bytes a percent-encoded value stands for: `%XX` a byte, `+` a space, any other character its bytes in `charset`. */
+export function percentDecodeBytes(text: string, charset: Charset): Buffer {
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -76,7 +81,7 @@ export function percentDecode(text: string, charset: Charset): string {
     } else if (c.charCodeAt(0) < 0x100) bytes.push(c.charCodeAt(0));
     else for (const b of iconv.encode(c, charset)) bytes.push(b);
   }
-  return iconv.decode(Buffer.from(bytes), charset);
+  return Buffer.from(bytes);
 }
 
 export interface VendorRequest {
