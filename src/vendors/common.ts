@@ -1,4 +1,5 @@
 import type { SignaturePlacement } from './settings';
+import type { PushAnswer } from './types';
 
 /**
  * Small readings and writings every adapter needs the same way: a vendor's number back to ours, the account's
@@ -79,4 +80,9 @@ function zoneOffsetMin(zone: string | undefined, fallback: number): number {
   if (zone.toUpperCase() === 'Z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/** A push answered in plain text, as most vendors read it: `taken` when it was stored, `refused` when not. */
+export function plainTextAnswer(taken: string, refused: string): (applied: boolean) => PushAnswer {
+  return (applied) => ({ contentType: 'text/plain; charset=utf-8', body: applied ? taken : refused });
 }

@@ -2,19 +2,10 @@ import iconv from 'iconv-lite';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { localMobile, withSignature } from '../common';
+import { localMobile, plainTextAnswer, withSignature } from '../common';
 import { percentDecodeBytes, pushForm, sendInRequests, vendorRequest } from '../request';
 import { httpUrl, signatureSettings, vendorSettings } from '../settings';
-import {
-  defineVendor,
-  type OutboundMessage,
-  type PushAnswer,
-  type PushHandler,
-  type PushRequest,
-  type SendOutcome,
-  type Vendor,
-  type VendorContext,
-} from '../types';
+import { defineVendor, type OutboundMessage, type PushRequest, type SendOutcome, type Vendor, type VendorContext } from '../types';
 
 /**
  * Kannel's smsbox (the Kannel user's guide, "Sending SMS via HTTP" and "Delivery reports"): one GET of
@@ -160,32 +151,13 @@ function rawField(push: Pick<PushRequest, 'query' | 'body' | 'contentType'>, nam
 }
 
 /** smsbox does not read the answer to a dlr-url or get-url; its status tells whether to try again (http-request-retry). */
-function pushAnswer(applied: boolean): PushAnswer {
-  return { contentType: 'text/plain; charset=utf-8', body: applied ? 'OK' : 'ERROR' };
-}
+const pushAnswer = plainTextAnswer('OK', 'ERROR');
 
-class KannelVendor implements Vendor {
-  readonly name: string;
-  readonly push: Record<'reports' | 'replies', PushHandler>;
-
-  constructor(
-    private readonly settings: Settings,
-    context: VendorContext,
-  ) {
-    this.name = context.name;
-    this.push = {
-      reports: { parse: (push) => ({ reports: parseDlr(push, this.name) }), answer: pushAnswer },
-      replies: { parse: (push) => ({ replies: [parseMo(push, this.name, settings.from)] }), answer: pushAnswer },
-    };
-  }
-
-  send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    // One request per row: the dlr-url names the row.
-    return sendInRequests(this.name, batch, { maxNumbers: 1, concurrency: this.settings.concurrency }, ([m]) => this.sendOne(m!));
-  }
-
-  private async sendOne(m: OutboundMessage): Promise<SendOutcome[]> {
-    const s = this.settings;
+/** The adapter: a sendsms per row, DLRs and messages from handsets pushed to our callbacks. */
+function kannelVendor(s: Settings, context: VendorContext): Vendor {
+  const name = context.name;
+  const sendsmsUrl = s.url.replace(/\/+$/, '').endsWith(SENDSMS_PATH) ? s.url : s.url.replace(/\/+$/, '') + SENDSMS_PATH;
+  const sendOne = async (m: OutboundMessage): Promise<SendOutcome[]> => {
     const query: [string, string][] = [
       ['username', s.username],
       ['password', s.password],
@@ -195,16 +167,24 @@ class KannelVendor implements Vendor {
       ['coding', CODING_UCS2],
       ['charset', TEXT_CHARSET],
     ];
-    if (s.dlrMask > 0) query.push(['dlr-mask', String(s.dlrMask)], ['dlr-url', dlrUrl(s.callbackBaseUrl, this.name, m)]);
+    if (s.dlrMask > 0) query.push(['dlr-mask', String(s.dlrMask)], ['dlr-url', dlrUrl(s.callbackBaseUrl, name, m)]);
     if (s.smsc) query.push(['smsc', s.smsc]);
-    const url = s.url.replace(/\/+$/, '').endsWith(SENDSMS_PATH) ? s.url : s.url.replace(/\/+$/, '') + SENDSMS_PATH;
-    const res = await vendorRequest({ method: 'GET', url, query, charset: 'utf-8', timeoutMs: s.timeoutMs });
-    return [sendOutcome(m, this.name, res.status, res.text)];
-  }
+    const res = await vendorRequest({ method: 'GET', url: sendsmsUrl, query, charset: 'utf-8', timeoutMs: s.timeoutMs });
+    return [sendOutcome(m, name, res.status, res.text)];
+  };
+  return {
+    name,
+    // One request per row: the dlr-url names the row.
+    send: (batch) => sendInRequests(name, batch, { maxNumbers: 1, concurrency: s.concurrency }, ([m]) => sendOne(m!)),
+    push: {
+      reports: { parse: (push) => ({ reports: parseDlr(push, name) }), answer: pushAnswer },
+      replies: { parse: (push) => ({ replies: [parseMo(push, name, s.from)] }), answer: pushAnswer },
+    },
+  };
 }
 
 export const kannel = defineVendor({
   type: 'kannel',
   settings,
-  create: (options, context) => new KannelVendor(options, context),
+  create: kannelVendor,
 });

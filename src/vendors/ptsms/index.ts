@@ -2,13 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { localMobile, parseVendorTime } from '../common';
+import { localMobile, parseVendorTime, plainTextAnswer } from '../common';
 import { type Params, pushForm, sendInRequests, vendorRequest } from '../request';
 import { type Charset, vendorSettings } from '../settings';
 import {
   defineVendor,
   type OutboundMessage,
-  type PushAnswer,
   type PushHandler,
   type PushRequest,
   type SendOutcome,
@@ -246,9 +245,7 @@ function parseReplyItem(item: string, vendor: string, systemExtLength: number, n
 }
 
 /** The seed does not say what the vendor expects back: we answer its own codes, 0 taken, -1 refused. */
-function pushAnswer(applied: boolean): PushAnswer {
-  return { contentType: 'text/plain; charset=utf-8', body: applied ? '0' : '-1' };
-}
+const pushAnswer = plainTextAnswer('0', '-1');
 
 class PtsmsVendor implements Vendor {
   readonly name: string;
