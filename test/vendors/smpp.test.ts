@@ -277,6 +277,19 @@ describe('smpp session, the adapter alone against the test SMSC', () => {
     }
   });
 
+  test('a window of submits throttled together makes one pause, not one per submit', async () => {
+    const vendor = adapter({ window: 5, throttleBackoffMs: 100, throttleBackoffMaxMs: 5000 });
+    await vendor.send([outbound(1, A)]);
+    smsc.throttleNext = 5;
+    const started = Date.now();
+    const outcomes = await vendor.send([1, 2, 3, 4, 5].map((i) => outbound(i, `1370013700${i}`)));
+    const elapsed = Date.now() - started;
+    assert.ok(outcomes.every((o) => o.ok));
+    // Five throttled answers to one round: one pause of 100 ms. Growing with each, the last would wait 1600 ms.
+    assert.ok(elapsed >= 90 && elapsed < 700, `${elapsed} ms`);
+    await vendor.stop?.();
+  });
+
   test('enquire_link keeps the link alive; stop() unbinds', async () => {
     const links = smsc.enquireLinks;
     const unbinds = smsc.unbinds;

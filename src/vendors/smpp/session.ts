@@ -109,8 +109,10 @@ export class EsmeSession {
     }
   }
 
-  /** The SMSC asked us to slow down: every request waits, longer each time until a submit is taken again. */
+  /** The SMSC asked us to slow down: every request waits, longer each time until a submit is taken again (eased). */
   slowDown(): void {
+    // Submits answered while a pause holds were sent before it: the pause covers them, it does not grow with each.
+    if (Date.now() < this.pausedUntil) return;
     const { throttleBackoffMs, throttleBackoffMaxMs } = this.options;
     this.throttleMs = Math.min(this.throttleMs === 0 ? throttleBackoffMs : this.throttleMs * 2, throttleBackoffMaxMs);
     this.pausedUntil = Date.now() + this.throttleMs;
