@@ -300,11 +300,15 @@ describe('smpp session, the adapter alone against the test SMSC', () => {
     assert.equal(smsc.unbinds, unbinds + 1);
   });
 
-  test('a long message with an undelivered part is reported once, undelivered, under its first id', async () => {
+  test('a long message with an undelivered part is reported once, undelivered, under its first id, its receipts right behind the resps', async () => {
     const stored: VendorNews[] = [];
     const vendor = adapter({}, stored);
     smsc.receiptStat.set('13500135000', 'UNDELIV');
-    const [outcome] = await vendor.send([outbound(1, '13500135000', LONG_TEXT, { isLong: true })]);
+    // Each receipt written right after its submit_sm_resp: often read from the same segment, before the submit's await resumes.
+    smsc.receiptDelayMs = 0;
+    const [outcome] = await vendor.send([outbound(1, '13500135000', LONG_TEXT, { isLong: true })]).finally(() => {
+      smsc.receiptDelayMs = 300;
+    });
     assert.ok(outcome?.ok);
     await waitFor(() => stored.length >= 1, 3000, 'the report');
     await new Promise((r) => setTimeout(r, 400));

@@ -195,14 +195,9 @@ export class EsmeSession {
     if (pdu.isResponse()) return;
     switch (pdu.command) {
       case 'deliver_sm':
-        void this.onDeliver(pdu).then(
-          (status) => session.send(pdu.response({ command_status: status })),
-          (err: unknown) => {
-            // Not stored: a temporary error, so the SMSC delivers it again (SMPP 3.4, 5.1.3: ESME_RX_T_APPN).
-            this.log.error({ err }, 'deliver_sm not stored; the SMSC is asked to deliver it again');
-            session.send(pdu.response({ command_status: errors.ESME_RX_T_APPN }));
-          },
-        );
+        // After the answers read with it have resumed their submits (a receipt may come in the resp's own segment,
+        // and its message id must be known as a part of its message first); setImmediate keeps the order.
+        setImmediate(() => this.deliver(session, pdu));
         return;
       case 'enquire_link':
         session.send(pdu.response());
@@ -215,6 +210,17 @@ export class EsmeSession {
       default:
         session.send(pdu.response({ command_status: errors.ESME_RINVCMDID }));
     }
+  }
+
+  private deliver(session: Session, pdu: PDU): void {
+    void this.onDeliver(pdu).then(
+      (status) => session.send(pdu.response({ command_status: status })),
+      (err: unknown) => {
+        // Not stored: a temporary error, so the SMSC delivers it again (SMPP 3.4, 5.1.3: ESME_RX_T_APPN).
+        this.log.error({ err }, 'deliver_sm not stored; the SMSC is asked to deliver it again');
+        session.send(pdu.response({ command_status: errors.ESME_RX_T_APPN }));
+      },
+    );
   }
 
   private closed(session: Session): void {

@@ -28,6 +28,7 @@ declare module 'smpp' {
     short_message?: ShortMessage | string | Buffer;
     message_payload?: ShortMessage | string | Buffer;
     isResponse(): boolean;
+    toBuffer(): Buffer;
     response(options?: Record<string, unknown>): PDU;
   }
 

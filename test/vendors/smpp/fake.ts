@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, errors, type PDU, type Server, type Session, type ShortMessage } from 'smpp';
+import { createServer, errors, PDU, type Server, type Session, type ShortMessage } from 'smpp';
 
 /**
  * An SMSC for the tests, on the smpp package's server side, written from SMPP 3.4: bind_transceiver checked against
@@ -55,9 +55,11 @@ export class FakeSmsc {
   /**
    * From submit_sm_resp to its receipt. A real receipt comes seconds later; right after the resp it can reach the
    * gateway before the dispatcher has recorded the id, and on MySQL the parked report can then be missed (the race
-   * noted in ptsms.test.ts, in src/core/reports.ts + the dispatcher).
+   * noted in ptsms.test.ts, in src/core/reports.ts + the dispatcher). 0: the receipt goes in the same write as the
+   * resp, as an SMSC that has the answer at once may send both in one TCP segment.
    */
   receiptDelayMs = 300;
+  private receiptSequence = 0x7000_0000;
   private outstanding = 0;
   private nextId = 0x5a000;
   private readonly parts = new Map<string, { total: number; texts: Map<number, string>; ids: Map<number, string> }>();
@@ -171,9 +173,15 @@ export class FakeSmsc {
     this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
     setTimeout(() => {
       this.outstanding--;
-      answer(errors.ESME_ROK, id);
       this.received(pdu, text, id, concat);
-      if (this.sendReceipts && (pdu.registered_delivery ?? 0) & 0x01) setTimeout(() => this.receipt(session, pdu, id), this.receiptDelayMs);
+      const receipt = this.sendReceipts && (pdu.registered_delivery ?? 0) & 0x01 ? this.receipt(pdu, id) : null;
+      if (receipt && this.receiptDelayMs === 0) {
+        this.submits.push({ at: Date.now(), destination, status: errors.ESME_ROK });
+        session.socket.write(Buffer.concat([pdu.response({ message_id: id }).toBuffer(), receipt.toBuffer()]));
+        return;
+      }
+      answer(errors.ESME_ROK, id);
+      if (receipt) setTimeout(() => session.send(receipt), this.receiptDelayMs);
     }, this.answerDelayMs);
   }
 
@@ -200,11 +208,12 @@ export class FakeSmsc {
   }
 
   /** Appendix B: `id:… sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD err:000 text:…`. */
-  private receipt(session: Session, submitted: PDU, id: string): void {
+  private receipt(submitted: PDU, id: string): PDU {
     const stat = this.receiptStat.get(submitted.destination_addr ?? '') ?? 'DELIVRD';
     const now = smppDate(new Date());
     const text = `id:${id} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:${now} done date:${now} stat:${stat} err:${stat === 'DELIVRD' ? '000' : '012'} text:`;
-    session.deliver_sm({
+    return new PDU('deliver_sm', {
+      sequence_number: this.receiptSequence++,
       source_addr: submitted.destination_addr,
       destination_addr: submitted.source_addr,
       esm_class: 0x04,
