@@ -129,8 +129,8 @@ async function send(gw: TestGateway, mobiles: string, content = CHINESE_TEXT): P
 
 /**
  * Waits until the batch's rows are submitted, each with its own ID as the vendor id. The SMSC has a message before the
- * dispatcher has recorded Kannel's answer; a DLR sent in between would be parked, and on MySQL can miss its row (the
- * race noted in ptsms.test.ts), so DLRs are sent only after this.
+ * dispatcher has recorded Kannel's answer; DLRs are sent only after this, so the checks of each row's state see the
+ * answer recorded (a DLR that overtakes it is parked and applied: test/vendors/smpp.test.ts and ptsms.test.ts race it).
  */
 async function rowsSubmitted(gw: TestGateway, batchId: string, count: number): Promise<void> {
   await waitFor(

@@ -53,12 +53,11 @@ export class FakeSmsc {
   answerDelayMs = 0;
   sendReceipts = true;
   /**
-   * From submit_sm_resp to its receipt. A real receipt comes seconds later; right after the resp it can reach the
-   * gateway before the dispatcher has recorded the id, and on MySQL the parked report can then be missed (the race
-   * noted in ptsms.test.ts, in src/core/reports.ts + the dispatcher). 0: the receipt goes in the same write as the
-   * resp, as an SMSC that has the answer at once may send both in one TCP segment.
+   * From submit_sm_resp to its receipt. A real receipt comes seconds later; 0 (the default) sends it in the same write
+   * as the resp, as an SMSC that has the answer at once may: the receipt then races the dispatcher recording the id,
+   * and is parked until the id is recorded.
    */
-  receiptDelayMs = 300;
+  receiptDelayMs = 0;
   private receiptSequence = 0x7000_0000;
   private outstanding = 0;
   private nextId = 0x5a000;
