@@ -142,13 +142,21 @@ export class Dispatcher {
     const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.audit, this.log);
     const accounts = await this.outbox.accounts([...new Set(rows.flatMap((r) => (r.accountId === null ? [] : [r.accountId])))]);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
+    const uncarried: { vendor: string; row: Send; error: string }[] = [];
     for (const row of rows) {
-      const vendor = this.vendorFor(row, accounts.get(row.accountId ?? -1));
+      const chosen = this.vendorFor(row, accounts.get(row.accountId ?? -1));
+      if ('refused' in chosen) {
+        uncarried.push({ vendor: chosen.vendor, row, error: chosen.refused });
+        continue;
+      }
+      const { vendor } = chosen;
       const group = groups.get(vendor.name) ?? { vendor, rows: [] };
       group.rows.push(row);
       groups.set(vendor.name, group);
     }
-    const calls: Promise<void>[] = [];
+    const calls: Promise<void>[] = uncarried.map(({ vendor, row, error }) =>
+      this.record(vendor, [row], [{ id: row.ID, ok: false, retryable: false, error: error.slice(0, 255) }]),
+    );
     for (const { vendor, rows: batch } of groups.values()) {
       const slots = this.slotsOf(vendor.name);
       await slots.acquire();
@@ -170,7 +178,11 @@ export class Dispatcher {
     return slots;
   }
 
-  private vendorFor(row: Send, account: DispatchAccount | undefined): Vendor {
+  /**
+   * The row's vendor: retry n goes to vendor n mod route length, or the next after it that can carry the message
+   * (a template-only vendor refuses a text no template matches); when none can, why, to fail the row with.
+   */
+  private vendorFor(row: Send, account: DispatchAccount | undefined): { vendor: Vendor } | { vendor: string; refused: string } {
     const route = account?.route
       ? account.route
           .split(',')
@@ -178,22 +190,12 @@ export class Dispatcher {
           .filter((v) => this.vendors.has(v))
       : [];
     const names = route.length > 0 ? route : this.config.route;
-    return this.vendors.get(names[row.attempts % names.length])!;
+    const rotated = names.map((_, i) => this.vendors.get(names[(row.attempts + i) % names.length]!)!);
+    return pickCarrier(rotated, messageOf(row, account));
   }
 
   private async sendBatch(vendor: Vendor, rows: Send[], accounts: Map<number, DispatchAccount>): Promise<void> {
-    const messages: OutboundMessage[] = rows.map((row) => {
-      const account = accounts.get(row.accountId ?? -1);
-      return {
-        id: row.ID,
-        mobile: row.infoto,
-        content: row.content,
-        isLong: row.isLong === 1,
-        segments: row.segments,
-        extNo: account?.extNo ?? null,
-        signature: account?.signature ?? null,
-      };
-    });
+    const messages = rows.map((row) => messageOf(row, accounts.get(row.accountId ?? -1)));
     let outcomes: SendOutcome[];
     try {
       outcomes = await vendor.send(messages);
@@ -258,6 +260,30 @@ export class Dispatcher {
       );
     });
   }
+}
+
+/** A claimed row as its vendor is given it. */
+function messageOf(row: Send, account: DispatchAccount | undefined): OutboundMessage {
+  return {
+    id: row.ID,
+    mobile: row.infoto,
+    content: row.content,
+    isLong: row.isLong === 1,
+    segments: row.segments,
+    extNo: account?.extNo ?? null,
+    signature: account?.signature ?? null,
+  };
+}
+
+/** The first vendor (in the order given) that can carry the message, or every vendor's reason why not. */
+export function pickCarrier(vendors: Vendor[], message: OutboundMessage): { vendor: Vendor } | { vendor: string; refused: string } {
+  const reasons: string[] = [];
+  for (const vendor of vendors) {
+    const refusal = vendor.refusal?.(message) ?? null;
+    if (refusal === null) return { vendor };
+    reasons.push(`${vendor.name}: ${refusal}`);
+  }
+  return { vendor: vendors[0]!.name, refused: `no vendor of the route can carry this text (${reasons.join('; ')})` };
 }
 
 /**

@@ -12,9 +12,23 @@ import { smpp } from './smpp';
 import { sms112088 } from './sms112088';
 import type { Vendor, VendorContext, VendorType } from './types';
 import { ums } from './ums';
+import { aliyun } from './aliyun';
 
 /** Every adapter, by its fixed type name. A new adapter adds one entry here. */
-export const VENDOR_TYPES: VendorType[] = [simulator, jzyyun, sms112088, ptsms, hi8d, chanzor, ums, aspsms, configuredHttp, smpp, kannel];
+export const VENDOR_TYPES: VendorType[] = [
+  simulator,
+  jzyyun,
+  sms112088,
+  ptsms,
+  hi8d,
+  chanzor,
+  ums,
+  aspsms,
+  aliyun,
+  smpp,
+  kannel,
+  configuredHttp,
+];
 
 /** Builds the configured vendors by name. */
 export function createVendors(configs: Map<string, VendorConfig>, store: VendorContext['store'], log: Logger): Map<string, Vendor> {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DeliveryReport } from '../core/reports';
 import type { InboundReply } from '../core/replies';
 import type { Logger } from '../logger';
+import type { TemplateBook, TemplateList } from './templates';
 
 /** One claimed `send` row, as an adapter needs it. */
 export interface OutboundMessage {
@@ -83,6 +84,13 @@ export interface Vendor {
   /** Queues the vendor hands out on request. */
   readonly polls?: VendorPoll[];
   balance?(): Promise<VendorBalance>;
+  /**
+   * Why this vendor cannot carry a message at all (a template-only vendor and a text no template matches), or null
+   * when it can. The dispatcher asks before choosing the vendor, so such a message goes to the next vendor of its route.
+   */
+  refusal?(message: OutboundMessage): string | null;
+  /** A template-only vendor's templates: its rules and, where it lists them, its fetched list (see templates.ts). */
+  readonly templates?: { book: TemplateBook; list?: TemplateList };
   stop?(): Promise<void>;
 }
 

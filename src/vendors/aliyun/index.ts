@@ -1,0 +1,285 @@
+import Dysmsapi, { QuerySmsTemplateListRequest, SendSmsRequest } from '@alicloud/dysmsapi20170525';
+import { Config as OpenApiConfig } from '@alicloud/openapi-client';
+import { z } from 'zod';
+import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
+import type { InboundReply } from '../../core/replies';
+import { localMobile, parseVendorTime } from '../common';
+import { sendInRequests } from '../request';
+import { httpUrl, vendorSettings } from '../settings';
+import { type ListedTemplate, matchBatch, TemplateBook, TemplateList, templateListSettings, templateSettings } from '../templates';
+import {
+  defineVendor,
+  type OutboundMessage,
+  type PushAnswer,
+  type PushRequest,
+  type SendOutcome,
+  type Vendor,
+  type VendorContext,
+} from '../types';
+
+/**
+ * Aliyun 短信服务, Dysmsapi 2017-05-25, through the official SDK (`@alicloud/dysmsapi20170525`), which signs every
+ * call with ACS3-HMAC-SHA256 and can be pointed at any endpoint (host and protocol of `url`). `SendSms` takes up
+ * to 1000 numbers with one template, its parameters (JSON) and one signature; reports and replies come as the
+ * HTTP batch pushes SmsReport and SmsUp (JSON arrays), answered `{"code":0,"msg":"成功"}`.
+ */
+export const settings = vendorSettings.extend({
+  url: httpUrl.default('https://dysmsapi.aliyuncs.com'),
+  /** `username` is the AccessKey ID, `password` the AccessKey Secret. */
+  ...templateSettings,
+  ...templateListSettings,
+  /** PhoneNumbers of one SendSms: at most 1000. */
+  maxNumbersPerRequest: z.int().min(1).max(1000).default(1000),
+});
+export type AliyunSettings = z.infer<typeof settings>;
+
+type Kind = 'permanent' | 'retryable';
+/**
+ * The documented SendSms error codes. Permanent: the number or the content is refused (a bad number, the
+ * per-number limit control, a blacklisted word, parameters the template refuses). Retryable: our account, the
+ * platform, throttling, and codes about our templates and signatures at Aliyun, which another vendor does not share.
+ */
+const ERROR_CODES: Record<string, Kind> = {
+  'isv.MOBILE_NUMBER_ILLEGAL': 'permanent',
+  'isv.BUSINESS_LIMIT_CONTROL': 'permanent',
+  'isv.TEMPLATE_PARAMS_ILLEGAL': 'permanent',
+  'isv.INVALID_PARAMETERS': 'permanent',
+  'isv.INVALID_JSON_PARAM': 'permanent',
+  'isv.BLACK_KEY_CONTROL_LIMIT': 'permanent',
+  'isv.PARAM_LENGTH_LIMIT': 'permanent',
+  'isv.PARAM_NOT_SUPPORT_URL': 'permanent',
+  'isv.SMS_CONTENT_ILLEGAL': 'permanent',
+  'isv.DOMESTIC_NUMBER_NOT_SUPPORTED': 'permanent',
+  'isv.SECURITY_FROZEN_ACCOUNT': 'permanent',
+  'isv.SMS_TEMPLATE_ILLEGAL': 'retryable',
+  'isv.TEMPLATE_MISSING_PARAMETERS': 'retryable',
+  'isv.SMS_SIGNATURE_ILLEGAL': 'retryable',
+  'isv.SMS_SIGN_ILLEGAL': 'retryable',
+  'isv.SMS_SIGNATURE_SCENE_ILLEGAL': 'retryable',
+  'isv.EXTEND_CODE_ERROR': 'retryable',
+  'isv.MOBILE_COUNT_OVER_LIMIT': 'retryable',
+  'isv.DAY_LIMIT_CONTROL': 'retryable',
+  'isv.AMOUNT_NOT_ENOUGH': 'retryable',
+  'isv.OUT_OF_SERVICE': 'retryable',
+  'isv.PRODUCT_UN_SUBSCRIPT': 'retryable',
+  'isv.PRODUCT_UNSUBSCRIBE': 'retryable',
+  'isv.ACCOUNT_NOT_EXISTS': 'retryable',
+  'isv.ACCOUNT_ABNORMAL': 'retryable',
+  'isv.DENY_IP_RANGE': 'retryable',
+  'isp.RAM_PERMISSION_DENY': 'retryable',
+  'isp.SYSTEM_ERROR': 'retryable',
+  'isv.SYSTEM_ERROR': 'retryable',
+  Throttling: 'retryable',
+  'Throttling.User': 'retryable',
+  'Throttling.Api': 'retryable',
+  SignatureDoesNotMatch: 'retryable',
+  'InvalidAccessKeyId.NotFound': 'retryable',
+  'InvalidAccessKeyId.Inactive': 'retryable',
+  'InvalidTimeStamp.Expired': 'retryable',
+  SignatureNonceUsed: 'retryable',
+  ServiceUnavailable: 'retryable',
+  InternalError: 'retryable',
+};
+
+/** An error code's kind; codes not in the table are retried (the next vendor of the route may take the message). */
+export function classifyError(code: string): Kind {
+  return ERROR_CODES[code] ?? 'retryable';
+}
+
+/** A SendSms answer (or the error the SDK threw for it) → one outcome per message of the request. */
+export function sendOutcomes(
+  vendor: string,
+  group: Pick<OutboundMessage, 'id'>[],
+  code: string,
+  bizId: string | undefined,
+  raw: string,
+): SendOutcome[] {
+  return group.map((m): SendOutcome => {
+    if (code === 'OK' && bizId) return { id: m.id, ok: true, vendorMsgId: bizId };
+    return {
+      id: m.id,
+      ok: false,
+      retryable: code === 'OK' || classifyError(code) === 'retryable',
+      error: `${vendor}: ${raw}`.slice(0, 255),
+    };
+  });
+}
+
+/** A report's err_code: DELIVERED delivered; EXPIRED, REJECT…/BLACK… and the rest as the carrier names them. */
+export function reportStatus(success: boolean, errCode: string): DeliveryStatus {
+  if (success) return 'delivered';
+  const c = errCode.toUpperCase();
+  if (c.includes('EXPIRED')) return 'expired';
+  if (c.includes('REJECT') || c.includes('BLACK')) return 'rejected';
+  if (c === 'UNKNOWN' || c === '') return 'unknown';
+  return 'undelivered';
+}
+
+function pushItems(push: Pick<PushRequest, 'body'>): Record<string, unknown>[] {
+  const parsed: unknown = JSON.parse(push.body.toString('utf8'));
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  if (items.length === 0 || !items.every((i) => typeof i === 'object' && i !== null && !Array.isArray(i))) {
+    throw new Error('the push is not a JSON array of objects');
+  }
+  return items as Record<string, unknown>[];
+}
+
+const field = (item: Record<string, unknown>, name: string) =>
+  item[name] === undefined || item[name] === null ? '' : String(item[name]).trim();
+
+/** SmsReport: `[{phone_number, send_time, report_time, success, err_code, err_msg, sms_size, biz_id, out_id}]`. */
+export function parseReportPush(vendor: string, push: Pick<PushRequest, 'body'>, now = new Date()): DeliveryReport[] {
+  return pushItems(push).map((item) => {
+    const bizId = field(item, 'biz_id');
+    const mobile = localMobile(field(item, 'phone_number'));
+    if (!bizId || !mobile) throw new Error(`a report without biz_id or phone_number: ${JSON.stringify(item)}`);
+    const errCode = field(item, 'err_code');
+    const success = item.success === true || field(item, 'success') === 'true';
+    return {
+      vendor,
+      vendorMsgId: bizId,
+      mobile,
+      status: reportStatus(success, errCode),
+      code: errCode || (success ? 'DELIVERED' : 'UNKNOWN'),
+      at: parseVendorTime(field(item, 'report_time')) ?? now,
+    };
+  });
+}
+
+/** SmsUp: `[{phone_number, send_time, content, sign_name, dest_code, sequence_id}]`; dest_code is the extension written to. */
+export function parseReplyPush(vendor: string, push: Pick<PushRequest, 'body'>, now = new Date()): InboundReply[] {
+  return pushItems(push).map((item) => {
+    const mobile = localMobile(field(item, 'phone_number'));
+    if (!mobile || typeof item.content !== 'string') throw new Error(`a reply without phone_number or content: ${JSON.stringify(item)}`);
+    const sequence = field(item, 'sequence_id');
+    return {
+      vendor,
+      mobile,
+      content: item.content,
+      extNo: field(item, 'dest_code') || null,
+      at: parseVendorTime(field(item, 'send_time')) ?? now,
+      vendorKey: sequence ? `sequence_id:${sequence}` : JSON.stringify([mobile, field(item, 'send_time'), item.content]),
+    };
+  });
+}
+
+/** What Aliyun expects to a push: code 0 taken; anything else and it pushes again. */
+export function pushAnswer(applied: boolean): PushAnswer {
+  return {
+    contentType: 'application/json; charset=utf-8',
+    body: JSON.stringify(applied ? { code: 0, msg: '成功' } : { code: 1, msg: '未接收' }),
+  };
+}
+
+/** The SDK's error for an answer the platform gave (HTTP 4xx/5xx with a Code), or null for a network failure. */
+function answeredError(err: unknown): { code: string; raw: string } | null {
+  const e = err as { code?: unknown; data?: Record<string, unknown>; statusCode?: number; message?: string };
+  if (!e?.data || typeof e.data !== 'object') return null;
+  const code = String(e.data.Code ?? e.code ?? 'unknown');
+  return { code, raw: `HTTP ${e.statusCode ?? '?'} ${code}: ${String(e.data.Message ?? e.message ?? '')}` };
+}
+
+class AliyunVendor implements Vendor {
+  readonly name: string;
+  readonly templates: { book: TemplateBook; list?: TemplateList };
+  readonly push = {
+    reports: { parse: (push: PushRequest) => ({ reports: parseReportPush(this.name, push) }), answer: pushAnswer },
+    replies: { parse: (push: PushRequest) => ({ replies: parseReplyPush(this.name, push) }), answer: pushAnswer },
+  };
+  private readonly client: Dysmsapi;
+
+  constructor(
+    private readonly s: AliyunSettings,
+    context: VendorContext,
+  ) {
+    this.name = context.name;
+    const url = new URL(s.url);
+    this.client = new Dysmsapi(
+      new OpenApiConfig({
+        accessKeyId: s.username,
+        accessKeySecret: s.password,
+        endpoint: url.host,
+        protocol: url.protocol.replace(':', ''),
+        // The SDK bounds connect and read apart; together they stay inside the call's timeoutMs as vendorRequest does.
+        connectTimeout: Math.ceil(s.timeoutMs / 2),
+        readTimeout: Math.ceil(s.timeoutMs / 2),
+      }),
+    );
+    const book = new TemplateBook(s.templates, 'dollar-braces', s.signName ?? null);
+    this.templates = {
+      book,
+      list: s.templateList ? new TemplateList(book, () => this.listTemplates(), s.templateRefreshMs, context.log) : undefined,
+    };
+  }
+
+  refusal(message: OutboundMessage): string | null {
+    return this.templates.book.refusal(message);
+  }
+
+  async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
+    await this.templates.list?.ready;
+    const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
+    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
+    const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
+    const sent =
+      matched.length === 0
+        ? []
+        : await sendInRequests(
+            this.name,
+            matched.map((m) => m.message),
+            limits,
+            async (group) => {
+              const match = byId.get(group[0]!.id)!;
+              const request = new SendSmsRequest({
+                phoneNumbers: group.map((m) => m.mobile).join(','),
+                signName: match.signName!,
+                templateCode: match.template,
+                templateParam: match.params.length > 0 ? JSON.stringify(Object.fromEntries(match.params)) : undefined,
+                smsUpExtendCode: group[0]!.extNo ?? undefined,
+                outId: String(group[0]!.id),
+              });
+              try {
+                const { body } = await this.client.sendSms(request);
+                return sendOutcomes(
+                  this.name,
+                  group,
+                  body?.code ?? '',
+                  body?.bizId,
+                  `${body?.code}: ${body?.message} (RequestId ${body?.requestId})`,
+                );
+              } catch (err) {
+                const answered = answeredError(err);
+                if (!answered) throw err;
+                return sendOutcomes(this.name, group, answered.code, undefined, answered.raw);
+              }
+            },
+          );
+    return [...refused, ...sent];
+  }
+
+  /** QuerySmsTemplateList, page by page (50 a page), the approved templates only. */
+  async listTemplates(): Promise<ListedTemplate[]> {
+    const out: ListedTemplate[] = [];
+    const pageSize = 50;
+    for (let page = 1; ; page++) {
+      const { body } = await this.client.querySmsTemplateList(new QuerySmsTemplateListRequest({ pageIndex: page, pageSize }));
+      if (body?.code !== 'OK') throw new Error(`QuerySmsTemplateList: ${body?.code}: ${body?.message}`);
+      const list = body.smsTemplateList ?? [];
+      for (const t of list) {
+        if (t.auditStatus === 'AUDIT_STATE_PASS' && t.templateCode && t.templateContent)
+          out.push({ code: t.templateCode, content: t.templateContent });
+      }
+      if (list.length < pageSize) return out;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.templates.list?.stop();
+  }
+}
+
+export const aliyun = defineVendor({
+  type: 'aliyun',
+  settings,
+  create: (s, context) => new AliyunVendor(s, context),
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Send, SendStatus } from '../../entities';
+import { classifyError, parseReportPush } from '../../src/vendors/aliyun';
+import type { TestGateway } from '../support/gateway';
+import { ALIYUN_KEY_ID, ALIYUN_KEY_SECRET, ALIYUN_TEMPLATES, aliyunParts, type FakeAliyun, startFakeAliyun } from './aliyun/fake';
+import { fetchReplies, reportsUntil, sendSms, startGatewayWith, VENDOR_NAME, waitFor } from './support';
+import { templateRouteTests } from './templateRoutes';
+
+/** The upstream Aliyun vendor: the brief's hand-written rule, the fetched list for everything else. */
+const upstream = (secret = ALIYUN_KEY_SECRET) =>
+  '  upstream:\n    type: aliyun\n    url: ${VENDOR_URL}\n' +
+  `    username: ${ALIYUN_KEY_ID}\n    password: ${secret}\n    timeoutMs: 2000\n` +
+  "    templates:\n      - pattern: '您的验证码是(?<code>\\d{4,8})'\n        template: SMS_228533331\n";
+
+const rowsOf = (gw: TestGateway, batchId: string) => gw.db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
+
+describe('aliyun: the whole loop against the simulator', () => {
+  let fake: FakeAliyun;
+  let gw: TestGateway;
+  before(async () => {
+    fake = await startFakeAliyun();
+    fake.reportFor = (n) => (n === '13900139000' ? { success: false, errCode: 'MK:0001' } : { success: true });
+    gw = await startGatewayWith(`vendors:\n${upstream()}route: [upstream]\n`, fake.url);
+    fake.reportUrl = gw.callbackUrl(VENDOR_NAME, 'reports');
+    fake.replyUrl = gw.callbackUrl(VENDOR_NAME, 'replies');
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+  });
+
+  test('a hand-written rule: SendSms signed, SMS_228533331 with {code}, the text’s 【signature】; reports pushed', async () => {
+    const batchId = await sendSms(gw, '13800138000,13900139000', '【测试】您的验证码是123456，请于5分钟内填写');
+    const reports = await reportsUntil(gw, 2);
+    assert.deepEqual(reports, [
+      { mobile: '13800138000', smslogid: batchId, status: '1' },
+      { mobile: '13900139000', smslogid: batchId, status: '0' },
+    ]);
+    const send = fake.sends.at(-1)!;
+    assert.deepEqual([send.templateCode, send.templateParam, send.signName], ['SMS_228533331', { code: '123456' }, '测试']);
+    assert.deepEqual(send.phoneNumbers, ['13800138000', '13900139000'], 'one SendSms for both numbers');
+    const rows = await rowsOf(gw, batchId);
+    assert.ok(rows.every((r) => r.vendorMsgId === send.bizId));
+    assert.deepEqual(
+      rows.map((r) => [r.STATUS, r.reportStatus]),
+      [
+        [SendStatus.delivered, 'DELIVERED'],
+        [SendStatus.failed, 'MK:0001'],
+      ],
+    );
+    assert.ok(fake.pushes.every((p) => p.status === 200 && p.answer === '{"code":0,"msg":"成功"}'));
+  });
+
+  test('a long Chinese text matched by the fetched list: parameters captured, billed parts as the platform counts them', async () => {
+    const content = ALIYUN_TEMPLATES[2]!.content.replace('${name}', '王先生').replace('${order}', 'SF1234567890');
+    const batchId = await sendSms(gw, '13800138001', `【测试】${content}`);
+    assert.deepEqual(await reportsUntil(gw, 1), [{ mobile: '13800138001', smslogid: batchId, status: '1' }]);
+    const send = fake.sends.at(-1)!;
+    assert.deepEqual([send.templateCode, send.templateParam], ['SMS_228533340', { name: '王先生', order: 'SF1234567890' }]);
+    const [row] = await rowsOf(gw, batchId);
+    const pushed = fake.pushes.at(-1)!.body as { sms_size: string }[];
+    assert.ok(send.text.length > 70);
+    assert.equal(Number(pushed[0]!.sms_size), aliyunParts(send.text));
+    assert.equal(row!.segments, aliyunParts(send.text), 'the gateway charged as many parts as Aliyun bills');
+  });
+
+  test('the most specific listed template wins: a bare code text goes out as SMS_228533332', async () => {
+    const before = fake.sends.length;
+    await sendSms(gw, '13800138002', '【测试】您的验证码是AB12');
+    await reportsUntil(gw, 1);
+    assert.deepEqual([fake.sends[before]!.templateCode, fake.sends[before]!.templateParam], ['SMS_228533332', { code: 'AB12' }]);
+  });
+
+  test('a reply pushed as SmsUp reaches getRecvSMS', async () => {
+    assert.equal(await fake.pushReply({ mobile: '13800138000', content: '收到，谢谢' }), 200);
+    const replies = await fetchReplies(gw);
+    assert.deepEqual(replies, [{ mobile: '13800138000', content: '收到，谢谢' }]);
+  });
+
+  test('a malformed push is answered with a non-zero code, so Aliyun pushes again', async () => {
+    const res = await fetch(gw.callbackUrl(VENDOR_NAME, 'reports'), { method: 'POST', body: '{"biz_id":' });
+    assert.equal(await res.text(), '{"code":1,"msg":"未接收"}');
+  });
+});
+
+describe('aliyun: a wrong AccessKey Secret', () => {
+  let fake: FakeAliyun;
+  let gw: TestGateway;
+  before(async () => {
+    fake = await startFakeAliyun();
+    gw = await startGatewayWith(`vendors:\n${upstream('not-the-secret')}route: [upstream]\n`, fake.url, {
+      env: { DISPATCH_RETRY_BASE_MS: '100000' },
+    });
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+  });
+
+  test('is refused by the simulator with SignatureDoesNotMatch; the row keeps the answer and waits for a retry', async () => {
+    const batchId = await sendSms(gw, '13800138003', '【测试】您的验证码是654321');
+    await waitFor(async () => ((await rowsOf(gw, batchId))[0]!.lastError ?? '') !== '', 10_000, 'the refusal recorded');
+    const [row] = await rowsOf(gw, batchId);
+    assert.match(row!.lastError!, /^upstream: HTTP 400 SignatureDoesNotMatch: Specified signature does not match our calculation/);
+    assert.equal(row!.STATUS, SendStatus.waiting, 'retryable: our credentials, not the message');
+    assert.ok(fake.refusals.some((r) => r.action === 'SendSms' && r.code === 'SignatureDoesNotMatch' && r.status === 400));
+    assert.ok(fake.refusals.some((r) => r.action === 'QuerySmsTemplateList' && r.code === 'SignatureDoesNotMatch'));
+    assert.equal(fake.sends.length, 0);
+  });
+});
+
+templateRouteTests('aliyun', upstream(), async () => {
+  const fake = await startFakeAliyun();
+  return {
+    url: fake.url,
+    sent: () => fake.received.filter((r) => r.headers['x-acs-action'] === 'SendSms').length,
+    stop: () => fake.stop(),
+  };
+});
+
+describe('aliyun: error codes and reports', () => {
+  test('limit control and a bad number are permanent; throttling, system errors and our account retryable', () => {
+    for (const code of ['isv.BUSINESS_LIMIT_CONTROL', 'isv.MOBILE_NUMBER_ILLEGAL', 'isv.TEMPLATE_PARAMS_ILLEGAL'])
+      assert.equal(classifyError(code), 'permanent');
+    for (const code of ['Throttling.User', 'isp.SYSTEM_ERROR', 'isv.AMOUNT_NOT_ENOUGH', 'SignatureDoesNotMatch', 'isv.NEW_CODE']) {
+      assert.equal(classifyError(code), 'retryable');
+    }
+  });
+
+  test('SmsReport items: biz_id and phone_number name the row, err_code the status', () => {
+    const body = Buffer.from(
+      JSON.stringify([
+        { phone_number: '13800138000', success: true, err_code: 'DELIVERED', biz_id: '1^0', report_time: '2024-01-02 03:04:05' },
+        { phone_number: '8613900139000', success: false, err_code: 'EXPIRED', biz_id: '1^0' },
+      ]),
+    );
+    const [a, b] = parseReportPush('up', { body });
+    assert.deepEqual([a!.status, a!.mobile, a!.at.toISOString()], ['delivered', '13800138000', '2024-01-01T19:04:05.000Z']);
+    assert.deepEqual([b!.status, b!.mobile, b!.code], ['expired', '13900139000', 'EXPIRED']);
+    assert.throws(() => parseReportPush('up', { body: Buffer.from('[{"success":true}]') }), /without biz_id/);
+  });
+});
