@@ -13,6 +13,7 @@ import { sms112088 } from './sms112088';
 import type { Vendor, VendorContext, VendorType } from './types';
 import { ums } from './ums';
 import { aliyun } from './aliyun';
+import { tencent } from './tencent';
 
 /** Every adapter, by its fixed type name. A new adapter adds one entry here. */
 export const VENDOR_TYPES: VendorType[] = [
@@ -25,6 +26,7 @@ export const VENDOR_TYPES: VendorType[] = [
   ums,
   aspsms,
   aliyun,
+  tencent,
   smpp,
   kannel,
   configuredHttp,

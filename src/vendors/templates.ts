@@ -126,6 +126,7 @@ export class TemplateBook {
   private readonly rules: CompiledPattern[];
   private listed: CompiledPattern[] = [];
   private listedAt: Date | null = null;
+  private listExpected = false;
 
   constructor(
     rules: TemplateRule[],
@@ -174,15 +175,38 @@ export class TemplateBook {
     return null;
   }
 
-  /** Why a text cannot go to this vendor: no template, or no signature to send it with; null when it can. */
+  /**
+   * Why a text cannot go to this vendor: no template, or no signature to send it with; null when it can. While a
+   * template list is expected but was never fetched, a text no rule matches is not refused: it waits (retried) for
+   * the list rather than fail for a network blip at start.
+   */
   refusal(message: Pick<OutboundMessage, 'content' | 'signature'>): string | null {
+    const why = this.unsendable(message);
+    return why === null || (this.awaitingList && why.startsWith('no template')) ? null : why;
+  }
+
+  /** Like refusal, but also while the list is awaited: what send() tells a row it cannot send now. */
+  unsendable(message: Pick<OutboundMessage, 'content' | 'signature'>): string | null {
     const m = this.match(message.content, message.signature);
     if (!m) {
-      const listed = this.listedAt ? `, nor any of the ${this.listed.length} listed templates` : '';
+      const listed = this.listedAt
+        ? `, nor any of the ${this.listed.length} listed templates`
+        : this.awaitingList
+          ? '; the template list is not fetched yet'
+          : '';
       return `no template matches the text (none of the ${this.rules.length} template rules${listed})`;
     }
     if (!m.signName) return `template ${m.template}: no signature (none in the text, none for the account, no signName)`;
     return null;
+  }
+
+  /** Set by a TemplateList: the vendor lists its templates, and until the first fetch succeeds the book is incomplete. */
+  expectList(): void {
+    this.listExpected = true;
+  }
+
+  private get awaitingList(): boolean {
+    return this.listExpected && this.listedAt === null;
   }
 
   private found(p: CompiledPattern, m: RegExpExecArray, signName: string | null): TemplateMatch {
@@ -204,7 +228,7 @@ export function matchBatch(
   const matched: { message: OutboundMessage; match: TemplateMatch }[] = [];
   const refused: SendOutcome[] = [];
   for (const message of batch) {
-    const why = book.refusal(message);
+    const why = book.unsendable(message);
     if (why) refused.push({ id: message.id, ok: false, retryable: true, error: `${vendor}: ${why}` });
     else matched.push({ message, match: book.match(message.content, message.signature)! });
   }
@@ -226,6 +250,7 @@ export class TemplateList {
     refreshMs: number,
     private readonly log: Logger,
   ) {
+    book.expectList();
     this.ready = this.refresh();
     this.timer = setInterval(() => void this.refresh(), refreshMs);
     this.timer.unref();

@@ -1,0 +1,315 @@
+import { createHash, createHmac } from 'node:crypto';
+import { z } from 'zod';
+import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
+import type { InboundReply } from '../../core/replies';
+import { localMobile, parseVendorTime } from '../common';
+import { sendInRequests, vendorRequest } from '../request';
+import { httpUrl, pollSettings, vendorSettings } from '../settings';
+import { type ListedTemplate, matchBatch, TemplateBook, TemplateList, templateListSettings, templateSettings } from '../templates';
+import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorContext, type VendorPoll } from '../types';
+
+/**
+ * Tencent Cloud SMS 2021-01-11: JSON POSTs signed with TC3-HMAC-SHA256, signed here rather than through
+ * `tencentcloud-sdk-nodejs-sms`: the SDK takes the signing service from the endpoint's first label (`127` for a
+ * loopback endpoint, where the platform requires `sms`), and sends through its own HTTP client instead of the
+ * gateway's one pool and call timeout. `SendSms` takes up to 200 `+86…` numbers with one template and one
+ * signature and answers per number; reports and replies are polled (`PullSmsSendStatus`, `PullSmsReplyStatus`).
+ */
+const SERVICE = 'sms';
+const VERSION = '2021-01-11';
+
+export const settings = vendorSettings.extend({
+  url: httpUrl.default('https://sms.tencentcloudapi.com'),
+  /** `username` is the SecretId, `password` the SecretKey. SmsSdkAppId: the SMS application (1400…). */
+  sdkAppId: z.union([z.string().regex(/^\d+$/), z.int().transform(String)]),
+  region: z.string().min(1).default('ap-guangzhou'),
+  ...templateSettings,
+  ...templateListSettings,
+  /** PhoneNumberSet of one SendSms: at most 200. */
+  maxNumbersPerRequest: z.int().min(1).max(200).default(200),
+  ...pollSettings,
+});
+export type TencentSettings = z.infer<typeof settings>;
+
+const sha256hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+/** The TC3-HMAC-SHA256 Authorization of a JSON POST to `/` (Tencent Cloud API 3.0, 签名方法 v3). */
+export function tc3Authorization(options: { secretId: string; secretKey: string; host: string; body: string; timestamp: number }): string {
+  const { secretId, secretKey, host, body, timestamp } = options;
+  const date = new Date(timestamp * 1000).toISOString().slice(0, 10);
+  const signedHeaders = 'content-type;host';
+  const canonicalRequest = [
+    'POST',
+    '/',
+    '',
+    `content-type:application/json; charset=utf-8\nhost:${host}\n`,
+    signedHeaders,
+    sha256hex(body),
+  ].join('\n');
+  const scope = `${date}/${SERVICE}/tc3_request`;
+  const stringToSign = ['TC3-HMAC-SHA256', String(timestamp), scope, sha256hex(canonicalRequest)].join('\n');
+  const signingKey = hmac(hmac(hmac(`TC3${secretKey}`, date), SERVICE), 'tc3_request');
+  const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
+  return `TC3-HMAC-SHA256 Credential=${secretId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+}
+
+type Kind = 'permanent' | 'retryable';
+/**
+ * The documented SendSms codes (per number in SendStatusSet, or for the request in Response.Error). Permanent: the
+ * number or the content (a bad or blacklisted number, per-number frequency limits, sensitive words, parameters the
+ * template refuses). Retryable: our credentials and account, the platform, and our templates and signatures there.
+ */
+const ERROR_CODES: Record<string, Kind> = {
+  'InvalidParameterValue.IncorrectPhoneNumber': 'permanent',
+  'FailedOperation.PhoneNumberParseFail': 'permanent',
+  'FailedOperation.PhoneNumberInBlacklist': 'permanent',
+  'FailedOperation.ContainSensitiveWord': 'permanent',
+  'InvalidParameterValue.ContentLengthLimit': 'permanent',
+  'InvalidParameterValue.TemplateParameterFormatError': 'permanent',
+  'InvalidParameterValue.TemplateParameterLengthLimit': 'permanent',
+  'InvalidParameterValue.ProhibitedUseUrlInTemplateParameter': 'permanent',
+  'LimitExceeded.PhoneNumberDailyLimit': 'permanent',
+  'LimitExceeded.PhoneNumberOneHourLimit': 'permanent',
+  'LimitExceeded.PhoneNumberSameContentDailyLimit': 'permanent',
+  'LimitExceeded.PhoneNumberThirtySecondLimit': 'permanent',
+  'UnsupportedOperation.UnsupportedRegion': 'permanent',
+  'FailedOperation.TemplateParamSetNotMatchApprovedTemplate': 'retryable',
+  'FailedOperation.TemplateIncorrectOrUnapproved': 'retryable',
+  'FailedOperation.SignatureIncorrectOrUnapproved': 'retryable',
+  'FailedOperation.InsufficientBalanceInSmsPackage': 'retryable',
+  'FailedOperation.MarketingSendTimeConstraint': 'retryable',
+  'LimitExceeded.DailyLimit': 'retryable',
+  'LimitExceeded.AppDailyLimit': 'retryable',
+  'LimitExceeded.PhoneNumberCountLimit': 'retryable',
+  'UnauthorizedOperation.SmsSdkAppIdVerifyFail': 'retryable',
+  'UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny': 'retryable',
+  'UnauthorizedOperation.RequestIpNotInWhitelist': 'retryable',
+  'AuthFailure.SignatureFailure': 'retryable',
+  'AuthFailure.SignatureExpire': 'retryable',
+  'AuthFailure.SecretIdNotFound': 'retryable',
+  'InternalError.Timeout': 'retryable',
+  'InternalError.RequestTimeException': 'retryable',
+  'InternalError.SendAndRecvFail': 'retryable',
+  RequestLimitExceeded: 'retryable',
+};
+
+/** A code's kind; codes not in the table are retried (the next vendor of the route may take the message). */
+export function classifyError(code: string): Kind {
+  return ERROR_CODES[code] ?? 'retryable';
+}
+
+/** `+86` and the 11 digits: the form PhoneNumberSet takes (E.164). */
+export const toVendorNumber = (mobile: string) => `+86${mobile}`;
+
+interface SendStatus {
+  SerialNo?: string;
+  PhoneNumber?: string;
+  Code?: string;
+  Message?: string;
+}
+
+interface ApiAnswer {
+  Response?: { Error?: { Code?: string; Message?: string }; RequestId?: string } & Record<string, unknown>;
+}
+
+/** One SendSms answer → one outcome per message: each number's SendStatus, or the request's Error for all. */
+export function sendOutcomes(vendor: string, group: Pick<OutboundMessage, 'id' | 'mobile'>[], status: number, text: string): SendOutcome[] {
+  const all = (retryable: boolean, error: string): SendOutcome[] =>
+    group.map((m) => ({ id: m.id, ok: false, retryable, error: error.slice(0, 255) }));
+  let answer: ApiAnswer;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return all(true, `${vendor}: HTTP ${status} unreadable answer ${text.slice(0, 160)}`);
+  }
+  const error = answer.Response?.Error;
+  if (error)
+    return all(
+      classifyError(error.Code ?? '') === 'retryable',
+      `${vendor}: ${error.Code}: ${error.Message} (RequestId ${answer.Response?.RequestId})`,
+    );
+  const statuses = (answer.Response?.SendStatusSet ?? []) as SendStatus[];
+  const byMobile = new Map(statuses.map((s) => [localMobile(s.PhoneNumber ?? ''), s]));
+  return group.map((m): SendOutcome => {
+    const s = byMobile.get(m.mobile);
+    if (!s) return { id: m.id, ok: false, retryable: true, error: `${vendor}: no SendStatus for ${toVendorNumber(m.mobile)}` };
+    if (s.Code === 'Ok' && s.SerialNo) return { id: m.id, ok: true, vendorMsgId: s.SerialNo };
+    return {
+      id: m.id,
+      ok: false,
+      retryable: classifyError(s.Code ?? '') === 'retryable',
+      error: `${vendor}: ${s.Code}: ${s.Message}`.slice(0, 255),
+    };
+  });
+}
+
+/** ReportStatus SUCCESS delivered; FAIL by its Description (the carrier's code): EXPIRED, REJECT…/BLACK…, else undelivered. */
+export function reportStatus(reportStatus: string, description: string): DeliveryStatus {
+  if (reportStatus === 'SUCCESS') return 'delivered';
+  const d = description.toUpperCase();
+  if (d.includes('EXPIRED')) return 'expired';
+  if (d.includes('REJECT') || d.includes('BLACK')) return 'rejected';
+  return 'undelivered';
+}
+
+/** PullSmsSendStatusSet → reports: SerialNo names the row, SubscriberNumber (or PhoneNumber) its number. */
+export function parseReports(vendor: string, set: Record<string, unknown>[], now = new Date()): DeliveryReport[] {
+  return set.flatMap((r): DeliveryReport[] => {
+    const serial = String(r.SerialNo ?? '');
+    if (!serial) return [];
+    const description = String(r.Description ?? '');
+    return [
+      {
+        vendor,
+        vendorMsgId: serial,
+        mobile: localMobile(String(r.SubscriberNumber || r.PhoneNumber || '')) || undefined,
+        status: reportStatus(String(r.ReportStatus ?? ''), description),
+        code: description || String(r.ReportStatus ?? 'UNKNOWN'),
+        at: parseVendorTime(String(r.UserReceiveTime ?? '')) ?? now,
+      },
+    ];
+  });
+}
+
+/** PullSmsReplyStatusSet → replies; ExtendCode is the extension written to. */
+export function parseReplies(vendor: string, set: Record<string, unknown>[], now = new Date()): InboundReply[] {
+  return set.flatMap((r): InboundReply[] => {
+    const mobile = localMobile(String(r.SubscriberNumber || r.PhoneNumber || ''));
+    if (!mobile || typeof r.ReplyContent !== 'string') return [];
+    return [
+      {
+        vendor,
+        mobile,
+        content: r.ReplyContent,
+        extNo: String(r.ExtendCode ?? '') || null,
+        at: parseVendorTime(String(r.ReplyTime ?? '')) ?? now,
+        vendorKey: JSON.stringify([mobile, r.ReplyUnixTime ?? r.ReplyTime, r.ReplyContent]),
+      },
+    ];
+  });
+}
+
+class TencentVendor implements Vendor {
+  readonly name: string;
+  readonly templates: { book: TemplateBook; list?: TemplateList };
+  readonly polls: VendorPoll[];
+
+  constructor(
+    private readonly s: TencentSettings,
+    context: VendorContext,
+  ) {
+    this.name = context.name;
+    const book = new TemplateBook(s.templates, 'braces', s.signName ?? null);
+    this.templates = {
+      book,
+      list: s.templateList ? new TemplateList(book, () => this.listTemplates(), s.templateRefreshMs, context.log) : undefined,
+    };
+    this.polls = [
+      {
+        name: 'reports',
+        intervalMs: s.pollIntervalMs,
+        fetch: async () => ({ reports: parseReports(this.name, await this.pull('PullSmsSendStatus', 'PullSmsSendStatusSet')) }),
+      },
+      {
+        name: 'replies',
+        intervalMs: s.pollIntervalMs,
+        fetch: async () => ({ replies: parseReplies(this.name, await this.pull('PullSmsReplyStatus', 'PullSmsReplyStatusSet')) }),
+      },
+    ];
+  }
+
+  /** One signed API call: the HTTP status and the answer's text. */
+  private async call(action: string, payload: Record<string, unknown>): Promise<{ status: number; text: string }> {
+    const body = JSON.stringify(payload);
+    const url = new URL(this.s.url);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const res = await vendorRequest({
+      method: 'POST',
+      url: `${url.origin}/`,
+      body: Buffer.from(body, 'utf8'),
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        authorization: tc3Authorization({ secretId: this.s.username, secretKey: this.s.password, host: url.host, body, timestamp }),
+        'x-tc-action': action,
+        'x-tc-timestamp': String(timestamp),
+        'x-tc-version': VERSION,
+        'x-tc-region': this.s.region,
+      },
+      charset: 'utf-8',
+      timeoutMs: this.s.timeoutMs,
+    });
+    return { status: res.status, text: res.text };
+  }
+
+  /** An answer's Response, or an error naming the platform's code. */
+  private async expect(action: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { status, text } = await this.call(action, payload);
+    const answer = JSON.parse(text) as ApiAnswer;
+    if (!answer.Response || answer.Response.Error) {
+      throw new Error(
+        `${action}: HTTP ${status} ${answer.Response?.Error?.Code ?? ''}: ${answer.Response?.Error?.Message ?? text.slice(0, 160)}`,
+      );
+    }
+    return answer.Response;
+  }
+
+  private async pull(action: string, setName: string): Promise<Record<string, unknown>[]> {
+    const response = await this.expect(action, { Limit: 100, SmsSdkAppId: this.s.sdkAppId });
+    return (response[setName] ?? []) as Record<string, unknown>[];
+  }
+
+  refusal(message: OutboundMessage): string | null {
+    return this.templates.book.refusal(message);
+  }
+
+  async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
+    await this.templates.list?.ready;
+    const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
+    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
+    const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
+    const messages = matched.map((m) => m.message);
+    const sent =
+      messages.length === 0
+        ? []
+        : await sendInRequests(this.name, messages, limits, async (group) => {
+            const match = byId.get(group[0]!.id)!;
+            const { status, text } = await this.call('SendSms', {
+              PhoneNumberSet: group.map((m) => toVendorNumber(m.mobile)),
+              SmsSdkAppId: this.s.sdkAppId,
+              SignName: match.signName,
+              TemplateId: match.template,
+              // {1}, {2} …: the parameters in their numbers' order.
+              TemplateParamSet: [...match.params].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v),
+              ...(group[0]!.extNo ? { ExtendCode: group[0]!.extNo } : {}),
+              SessionContext: String(group[0]!.id),
+            });
+            return sendOutcomes(this.name, group, status, text);
+          });
+    return [...refused, ...sent];
+  }
+
+  /** DescribeSmsTemplateList, 100 a page, the approved (StatusCode 0) domestic templates. */
+  async listTemplates(): Promise<ListedTemplate[]> {
+    const out: ListedTemplate[] = [];
+    const limit = 100;
+    for (let offset = 0; ; offset += limit) {
+      const response = await this.expect('DescribeSmsTemplateList', { International: 0, Limit: limit, Offset: offset });
+      const set = (response.DescribeTemplateStatusSet ?? []) as { TemplateId?: number; TemplateContent?: string; StatusCode?: number }[];
+      for (const t of set)
+        if (t.StatusCode === 0 && t.TemplateId !== undefined && t.TemplateContent)
+          out.push({ code: String(t.TemplateId), content: t.TemplateContent });
+      if (set.length < limit) return out;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.templates.list?.stop();
+  }
+}
+
+export const tencent = defineVendor({
+  type: 'tencent',
+  settings,
+  create: (s, context) => new TencentVendor(s, context),
+});

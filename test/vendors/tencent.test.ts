@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Send, SendStatus } from '../../entities';
+import { classifyError, parseReports } from '../../src/vendors/tencent';
+import type { TestGateway } from '../support/gateway';
+import { fetchReplies, reportsUntil, sendSms, startGatewayWith, waitFor } from './support';
+import { templateRouteTests } from './templateRoutes';
+import {
+  type FakeTencent,
+  startFakeTencent,
+  TENCENT_APP_ID,
+  TENCENT_SECRET_ID,
+  TENCENT_SECRET_KEY,
+  TENCENT_TEMPLATES,
+  tencentParts,
+} from './tencent/fake';
+
+/** The upstream Tencent vendor: a hand-written rule with numbered parameters, the fetched list for the rest. */
+const upstream = (secret = TENCENT_SECRET_KEY) =>
+  '  upstream:\n    type: tencent\n    url: ${VENDOR_URL}\n' +
+  `    username: ${TENCENT_SECRET_ID}\n    password: ${secret}\n    sdkAppId: '${TENCENT_APP_ID}'\n    pollIntervalMs: 200\n    timeoutMs: 2000\n` +
+  "    templates:\n      - pattern: '验证码(?<code>\\d{4,8})，(?<minutes>\\d+)分钟'\n        template: 449739\n        params: { '1': code, '2': minutes }\n";
+
+const rowsOf = (gw: TestGateway, batchId: string) => gw.db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
+
+describe('tencent: the whole loop against the simulator', () => {
+  let fake: FakeTencent;
+  let gw: TestGateway;
+  before(async () => {
+    fake = await startFakeTencent();
+    fake.reportFor = (n) =>
+      n === '13900139000' ? { status: 'FAIL', description: 'UNDELIV' } : { status: 'SUCCESS', description: 'DELIVRD' };
+    gw = await startGatewayWith(`vendors:\n${upstream()}route: [upstream]\n`, fake.url);
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+  });
+
+  test('a hand-written rule: +86 numbers, TemplateParamSet in {1}{2} order, signed TC3; reports polled', async () => {
+    const batchId = await sendSms(gw, '13800138000,13900139000', '【测试】您的验证码为：验证码8899，5分钟内有效');
+    assert.deepEqual(await reportsUntil(gw, 2), [
+      { mobile: '13800138000', smslogid: batchId, status: '1' },
+      { mobile: '13900139000', smslogid: batchId, status: '0' },
+    ]);
+    const send = fake.sends.at(-1)!;
+    assert.deepEqual([send.templateId, send.params, send.numbers], ['449739', ['8899', '5'], ['+8613800138000', '+8613900139000']]);
+    const rows = await rowsOf(gw, batchId);
+    assert.deepEqual(
+      rows.map((r) => [r.vendorMsgId, r.STATUS, r.reportStatus]),
+      [
+        [send.serials.get('+8613800138000'), SendStatus.delivered, 'DELIVRD'],
+        [send.serials.get('+8613900139000'), SendStatus.failed, 'UNDELIV'],
+      ],
+    );
+  });
+
+  test('a long text matched by DescribeSmsTemplateList ({1}, {2} captured): Fee as the gateway charged', async () => {
+    const content = TENCENT_TEMPLATES[2]!.content.replace('{1}', '李女士').replace('{2}', '护照办理');
+    const batchId = await sendSms(gw, '13800138001', `${content}【测试】`);
+    assert.deepEqual(await reportsUntil(gw, 1), [{ mobile: '13800138001', smslogid: batchId, status: '1' }]);
+    const send = fake.sends.at(-1)!;
+    assert.deepEqual([send.templateId, send.params], ['449741', ['李女士', '护照办理']]);
+    assert.ok(send.text.length > 70);
+    const [row] = await rowsOf(gw, batchId);
+    assert.equal(row!.segments, tencentParts(send.text));
+    assert.equal(send.fee, tencentParts(send.text));
+  });
+
+  test('a reply polled with PullSmsReplyStatus reaches getRecvSMS', async () => {
+    fake.addReply('13800138000', '好的，知道了');
+    await waitFor(
+      async () =>
+        await fetchReplies(gw).then((r) =>
+          r.length > 0 ? (assert.deepEqual(r, [{ mobile: '13800138000', content: '好的，知道了' }]), true) : false,
+        ),
+      10_000,
+      'the reply',
+    );
+  });
+});
+
+describe('tencent: a wrong SecretKey', () => {
+  let fake: FakeTencent;
+  let gw: TestGateway;
+  before(async () => {
+    fake = await startFakeTencent();
+    gw = await startGatewayWith(`vendors:\n${upstream('wrong-key')}route: [upstream]\n`, fake.url, {
+      env: { DISPATCH_RETRY_BASE_MS: '100000' },
+    });
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+  });
+
+  test('is refused with AuthFailure.SignatureFailure; the row keeps the answer and waits for a retry', async () => {
+    const batchId = await sendSms(gw, '13800138003', '【测试】验证码654321，5分钟内有效');
+    await waitFor(async () => ((await rowsOf(gw, batchId))[0]!.lastError ?? '') !== '', 10_000, 'the refusal recorded');
+    const [row] = await rowsOf(gw, batchId);
+    assert.match(row!.lastError!, /^upstream: AuthFailure\.SignatureFailure: The provided credentials could not be validated/);
+    assert.equal(row!.STATUS, SendStatus.waiting);
+    assert.ok(fake.refusals.some((r) => r.action === 'SendSms' && r.code === 'AuthFailure.SignatureFailure'));
+    assert.ok(fake.refusals.some((r) => r.action === 'PullSmsSendStatus' && r.code === 'AuthFailure.SignatureFailure'));
+    assert.equal(fake.sends.length, 0);
+  });
+});
+
+templateRouteTests('tencent', upstream(), async () => {
+  const fake = await startFakeTencent();
+  return { url: fake.url, sent: () => fake.received.filter((r) => r.headers['x-tc-action'] === 'SendSms').length, stop: () => fake.stop() };
+});
+
+describe('tencent: codes and reports', () => {
+  test('per-number limits, bad and blacklisted numbers are permanent; our account, the platform and signatures retryable', () => {
+    for (const c of [
+      'LimitExceeded.PhoneNumberThirtySecondLimit',
+      'InvalidParameterValue.IncorrectPhoneNumber',
+      'FailedOperation.PhoneNumberInBlacklist',
+    ])
+      assert.equal(classifyError(c), 'permanent');
+    for (const c of [
+      'AuthFailure.SignatureFailure',
+      'InternalError.Timeout',
+      'FailedOperation.InsufficientBalanceInSmsPackage',
+      'LimitExceeded.AppDailyLimit',
+    ])
+      assert.equal(classifyError(c), 'retryable');
+  });
+
+  test('PullSmsSendStatusSet: SerialNo and SubscriberNumber, SUCCESS delivered, FAIL by its description', () => {
+    const reports = parseReports('up', [
+      {
+        SerialNo: 's1',
+        SubscriberNumber: '13800138000',
+        ReportStatus: 'SUCCESS',
+        Description: 'DELIVRD',
+        UserReceiveTime: '2024-01-02 03:04:05',
+      },
+      { SerialNo: 's2', PhoneNumber: '+8613900139000', ReportStatus: 'FAIL', Description: 'EXPIRED' },
+      { ReportStatus: 'SUCCESS' },
+    ]);
+    assert.deepEqual(
+      reports.map((r) => [r.vendorMsgId, r.mobile, r.status]),
+      [
+        ['s1', '13800138000', 'delivered'],
+        ['s2', '13900139000', 'expired'],
+      ],
+    );
+  });
+});
