@@ -337,6 +337,48 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
         }
       }),
     );
+  cli
+    .command('vendor:templates')
+    .description(
+      "a template vendor's rules and fetched templates, in the order they are tried; with TEXT, the template and parameters it goes out as",
+    )
+    .argument('<name>')
+    .argument('[text]')
+    .action(
+      run(async (config, name, text) => {
+        const settings = config.vendors.get(name!);
+        if (!settings) {
+          console.error(`no vendor ${name} (configured: ${[...config.vendors.keys()].join(', ')})`);
+          return 2;
+        }
+        const vendor = createVendors(new Map([[name!, settings]]), async () => undefined, createLogger('silent')).get(name!)!;
+        try {
+          if (!vendor.templates) {
+            console.error(`vendor ${name} (${settings.type}) takes free text: it has no templates`);
+            return 2;
+          }
+          const { book, list } = vendor.templates;
+          const failed = await list?.ready;
+          if (failed) console.error(`the template list was not fetched: ${failed.message}`);
+          if (text === undefined) {
+            for (const t of book.describe()) console.log(`${t.source}\t${t.template}\t${t.pattern}\t[${t.params.join(', ')}]`);
+            return failed ? 1 : 0;
+          }
+          const match = book.match(text, null);
+          const why = book.unsendable({ content: text, signature: null });
+          if (!match || why) {
+            console.log(`not sent to ${name}: ${why}`);
+            return 1;
+          }
+          console.log(
+            `${match.template} (${match.source}) ${JSON.stringify(Object.fromEntries(match.params))} signature ${match.signName}`,
+          );
+          return 0;
+        } finally {
+          await vendor.stop?.();
+        }
+      }),
+    );
   return cli;
 }
 

@@ -241,7 +241,8 @@ export function matchBatch(
  * only the list would match.
  */
 export class TemplateList {
-  readonly ready: Promise<void>;
+  /** The first fetch: settles (never rejects) with its error or null. */
+  readonly ready: Promise<Error | null>;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -256,13 +257,16 @@ export class TemplateList {
     this.timer.unref();
   }
 
-  async refresh(): Promise<void> {
+  /** Fetches the list again; the error when it could not (the templates known so far stay). */
+  async refresh(): Promise<Error | null> {
     try {
       const templates = await this.fetchList();
       this.book.setListed(templates);
       this.log.info({ templates: templates.length }, 'template list fetched');
+      return null;
     } catch (err) {
       this.log.warn({ err }, 'template list not fetched; keeping the templates known so far');
+      return err as Error;
     }
   }
 

@@ -69,14 +69,9 @@ describe('tencent: the whole loop against the simulator', () => {
 
   test('a reply polled with PullSmsReplyStatus reaches getRecvSMS', async () => {
     fake.addReply('13800138000', '好的，知道了');
-    await waitFor(
-      async () =>
-        await fetchReplies(gw).then((r) =>
-          r.length > 0 ? (assert.deepEqual(r, [{ mobile: '13800138000', content: '好的，知道了' }]), true) : false,
-        ),
-      10_000,
-      'the reply',
-    );
+    const replies: { mobile: string; content: string }[] = [];
+    await waitFor(async () => replies.push(...(await fetchReplies(gw))) > 0, 10_000, 'the reply');
+    assert.deepEqual(replies, [{ mobile: '13800138000', content: '好的，知道了' }]);
   });
 });
 

@@ -205,7 +205,8 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
     if (action === 'DescribeSmsTemplateList') {
       const offset = Number(body.Offset ?? 0);
       const limit = Math.min(Number(body.Limit ?? 0), 100);
-      const page = templates.filter((t) => body.International === 0).slice(offset, offset + limit);
+      // Every simulated template is domestic: an international listing is empty.
+      const page = body.International === 0 ? templates.slice(offset, offset + limit) : [];
       return respond(res, {
         DescribeTemplateStatusSet: page.map((t) => ({
           TemplateName: `template ${t.id}`,
