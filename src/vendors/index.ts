@@ -1,9 +1,11 @@
 import type { Logger } from '../logger';
+import { aliyun } from './aliyun';
 import { aspsms } from './aspsms';
 import { chanzor } from './chanzor';
 import type { VendorConfig } from './config';
 import { hi8d } from './hi8d';
 import { configuredHttp } from './http';
+import { juhe } from './juhe';
 import { jzyyun } from './jzyyun';
 import { kannel } from './kannel';
 import { ptsms } from './ptsms';
@@ -11,9 +13,8 @@ import { simulator } from './simulator';
 import { smpp } from './smpp';
 import { sms112088 } from './sms112088';
 import type { Vendor, VendorContext, VendorType } from './types';
-import { ums } from './ums';
-import { aliyun } from './aliyun';
 import { tencent } from './tencent';
+import { ums } from './ums';
 
 /** Every adapter, by its fixed type name. A new adapter adds one entry here. */
 export const VENDOR_TYPES: VendorType[] = [
@@ -27,6 +28,7 @@ export const VENDOR_TYPES: VendorType[] = [
   aspsms,
   aliyun,
   tencent,
+  juhe,
   smpp,
   kannel,
   configuredHttp,

@@ -128,10 +128,14 @@ export class TemplateBook {
   private listedAt: Date | null = null;
   private listExpected = false;
 
+  /**
+   * `defaultSign`: the signature when neither the text nor the account has one; `signatureRequired`: false for a
+   * vendor whose signature is part of each approved template (聚合数据), which is then sent without one.
+   */
   constructor(
     rules: TemplateRule[],
     private readonly style: PlaceholderStyle,
-    private readonly defaultSign: string | null = null,
+    private readonly options: { defaultSign?: string; signatureRequired?: boolean } = {},
   ) {
     this.rules = rules.map((rule, i) => {
       const regex = new RegExp(rule.pattern, 'su');
@@ -166,11 +170,11 @@ export class TemplateBook {
     const { body, signName: fromText } = splitSignature(content);
     for (const p of this.rules) {
       const m = p.regex.exec(content.trim()) ?? p.regex.exec(body);
-      if (m) return this.found(p, m, p.signName ?? fromText ?? bare(accountSignature) ?? this.defaultSign);
+      if (m) return this.found(p, m, p.signName ?? fromText ?? bare(accountSignature) ?? this.options.defaultSign ?? null);
     }
     for (const p of this.listed) {
       const m = p.regex.exec(body);
-      if (m) return this.found(p, m, fromText ?? bare(accountSignature) ?? this.defaultSign);
+      if (m) return this.found(p, m, fromText ?? bare(accountSignature) ?? this.options.defaultSign ?? null);
     }
     return null;
   }
@@ -196,7 +200,8 @@ export class TemplateBook {
           : '';
       return `no template matches the text (none of the ${this.rules.length} template rules${listed})`;
     }
-    if (!m.signName) return `template ${m.template}: no signature (none in the text, none for the account, no signName)`;
+    if (!m.signName && this.options.signatureRequired !== false)
+      return `template ${m.template}: no signature (none in the text, none for the account, no signName)`;
     return null;
   }
 

@@ -26,14 +26,16 @@ describe('free text into templates', () => {
     assert.deepEqual(splitSignature('【公司】你好'), { body: '你好', signName: '公司' });
     assert.deepEqual(splitSignature('你好【公司】'), { body: '你好', signName: '公司' });
     assert.deepEqual(splitSignature('你【好】啊'), { body: '你【好】啊', signName: null });
-    const book = new TemplateBook([{ pattern: '^码(?<code>\\d+)$', template: 'T1' }], 'dollar-braces', '默认');
+    const book = new TemplateBook([{ pattern: '^码(?<code>\\d+)$', template: 'T1' }], 'dollar-braces', { defaultSign: '默认' });
     assert.equal(book.match('码1', '【账户】')?.signName, '账户');
     assert.equal(book.match('码1', null)?.signName, '默认');
     assert.equal(book.match('【文本】码1', '账户')?.signName, '文本');
   });
 
   test('hand-written rules first; then the listed templates, most specific first', () => {
-    const book = new TemplateBook([{ pattern: '验证码是(?<c>\\d{6})', template: 'RULE', params: { code: 'c' } }], 'dollar-braces', 'S');
+    const book = new TemplateBook([{ pattern: '验证码是(?<c>\\d{6})', template: 'RULE', params: { code: 'c' } }], 'dollar-braces', {
+      defaultSign: 'S',
+    });
     book.setListed([
       { code: 'GENERAL', content: '您的${what}是${value}' },
       { code: 'SPECIFIC', content: '您的验证码是${code}' },

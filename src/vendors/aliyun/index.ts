@@ -205,7 +205,7 @@ class AliyunVendor implements Vendor {
         readTimeout: Math.ceil(s.timeoutMs / 2),
       }),
     );
-    const book = new TemplateBook(s.templates, 'dollar-braces', s.signName ?? null);
+    const book = new TemplateBook(s.templates, 'dollar-braces', { defaultSign: s.signName });
     this.templates = {
       book,
       list: s.templateList ? new TemplateList(book, () => this.listTemplates(), s.templateRefreshMs, context.log) : undefined,

@@ -200,7 +200,7 @@ class TencentVendor implements Vendor {
     context: VendorContext,
   ) {
     this.name = context.name;
-    const book = new TemplateBook(s.templates, 'braces', s.signName ?? null);
+    const book = new TemplateBook(s.templates, 'braces', { defaultSign: s.signName });
     this.templates = {
       book,
       list: s.templateList ? new TemplateList(book, () => this.listTemplates(), s.templateRefreshMs, context.log) : undefined,
