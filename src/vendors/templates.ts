@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from '../logger';
-import type { OutboundMessage, SendOutcome } from './types';
+import { sendInRequests } from './request';
+import type { OutboundMessage, SendOutcome, Vendor } from './types';
 
 /**
  * Free text into templates, for vendors that send only pre-approved templates (Aliyun, Tencent Cloud, 聚合数据).
@@ -257,7 +258,8 @@ export class TemplateList {
     private readonly log: Logger,
   ) {
     book.expectList();
-    this.ready = this.refresh();
+    // After the adapter's constructor has finished: the fetch uses the adapter's client.
+    this.ready = Promise.resolve().then(() => this.refresh());
     this.timer = setInterval(() => void this.refresh(), refreshMs);
     this.timer.unref();
   }
@@ -278,5 +280,55 @@ export class TemplateList {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+}
+
+/** Every page of a vendor's paged list call: pages are fetched until one comes back short. */
+export async function allPages<T>(pageSize: number, fetchPage: (index: number) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let index = 0; ; index++) {
+    const page = await fetchPage(index);
+    out.push(...page);
+    if (page.length < pageSize) return out;
+  }
+}
+
+/**
+ * What every template-only adapter shares: its book (and list), the refusal the dispatcher asks, and sending only
+ * what a template carries, in requests of messages that share the text (so the template, parameters and signature).
+ */
+export abstract class TemplateVendor implements Vendor {
+  readonly templates: { book: TemplateBook; list?: TemplateList };
+
+  constructor(
+    readonly name: string,
+    book: TemplateBook,
+    listing?: { fetch: () => Promise<ListedTemplate[]>; refreshMs: number; log: Logger },
+  ) {
+    this.templates = { book, list: listing ? new TemplateList(book, listing.fetch, listing.refreshMs, listing.log) : undefined };
+  }
+
+  abstract send(batch: OutboundMessage[]): Promise<SendOutcome[]>;
+
+  refusal(message: OutboundMessage): string | null {
+    return this.templates.book.refusal(message);
+  }
+
+  /** The batch's templated messages sent by `sendGroup`, one request per group; the others refused (retryable). */
+  protected async sendMatched(
+    batch: OutboundMessage[],
+    limits: { maxNumbers: number; concurrency: number },
+    sendGroup: (group: OutboundMessage[], match: TemplateMatch) => Promise<SendOutcome[]>,
+  ): Promise<SendOutcome[]> {
+    await this.templates.list?.ready;
+    const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
+    if (matched.length === 0) return refused;
+    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
+    const messages = matched.map((m) => m.message);
+    return [...refused, ...(await sendInRequests(this.name, messages, limits, (group) => sendGroup(group, byId.get(group[0]!.id)!)))];
+  }
+
+  async stop(): Promise<void> {
+    this.templates.list?.stop();
   }
 }

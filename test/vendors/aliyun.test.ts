@@ -4,8 +4,8 @@ import { Send, SendStatus } from '../../entities';
 import { classifyError, parseReportPush } from '../../src/vendors/aliyun';
 import type { TestGateway } from '../support/gateway';
 import { ALIYUN_KEY_ID, ALIYUN_KEY_SECRET, ALIYUN_TEMPLATES, aliyunParts, type FakeAliyun, startFakeAliyun } from './aliyun/fake';
-import { fetchReplies, reportsUntil, sendSms, startGatewayWith, VENDOR_NAME, waitFor } from './support';
-import { templateRouteTests } from './templateRoutes';
+import { fetchReplies, reportsUntil, sendSms, startGatewayWith, VENDOR_NAME } from './support';
+import { credentialRefusalTest, templateRouteTests } from './templateRoutes';
 
 /** The upstream Aliyun vendor: the brief's hand-written rule, the fetched list for everything else. */
 const upstream = (secret = ALIYUN_KEY_SECRET) =>
@@ -84,31 +84,24 @@ describe('aliyun: the whole loop against the simulator', () => {
   });
 });
 
-describe('aliyun: a wrong AccessKey Secret', () => {
-  let fake: FakeAliyun;
-  let gw: TestGateway;
-  before(async () => {
-    fake = await startFakeAliyun();
-    gw = await startGatewayWith(`vendors:\n${upstream('not-the-secret')}route: [upstream]\n`, fake.url, {
-      env: { DISPATCH_RETRY_BASE_MS: '100000' },
-    });
-  });
-  after(async () => {
-    await gw?.stop();
-    await fake?.stop();
-  });
-
-  test('is refused by the simulator with SignatureDoesNotMatch; the row keeps the answer and waits for a retry', async () => {
-    const batchId = await sendSms(gw, '13800138003', '【测试】您的验证码是654321');
-    await waitFor(async () => ((await rowsOf(gw, batchId))[0]!.lastError ?? '') !== '', 10_000, 'the refusal recorded');
-    const [row] = await rowsOf(gw, batchId);
-    assert.match(row!.lastError!, /^upstream: HTTP 400 SignatureDoesNotMatch: Specified signature does not match our calculation/);
-    assert.equal(row!.STATUS, SendStatus.waiting, 'retryable: our credentials, not the message');
-    assert.ok(fake.refusals.some((r) => r.action === 'SendSms' && r.code === 'SignatureDoesNotMatch' && r.status === 400));
-    assert.ok(fake.refusals.some((r) => r.action === 'QuerySmsTemplateList' && r.code === 'SignatureDoesNotMatch'));
-    assert.equal(fake.sends.length, 0);
-  });
-});
+credentialRefusalTest(
+  'aliyun',
+  upstream('not-the-secret'),
+  async () => {
+    const fake = await startFakeAliyun();
+    return {
+      url: fake.url,
+      accepted: () => fake.sends.length,
+      refusals: () => fake.refusals.map((r) => `${r.action} ${r.code}`),
+      stop: () => fake.stop(),
+    };
+  },
+  '【测试】您的验证码是654321',
+  {
+    error: /^upstream: HTTP 400 SignatureDoesNotMatch: Specified signature does not match our calculation/,
+    refusals: ['SendSms SignatureDoesNotMatch', 'QuerySmsTemplateList SignatureDoesNotMatch'],
+  },
+);
 
 templateRouteTests('aliyun', upstream(), async () => {
   const fake = await startFakeAliyun();

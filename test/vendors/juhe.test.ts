@@ -5,7 +5,7 @@ import { classifyError, tplValue } from '../../src/vendors/juhe';
 import type { TestGateway } from '../support/gateway';
 import { type FakeJuhe, JUHE_KEY, JUHE_TEMPLATES, startFakeJuhe } from './juhe/fake';
 import { reportsUntil, sendSms, startGatewayWith, waitFor } from './support';
-import { templateRouteTests } from './templateRoutes';
+import { credentialRefusalTest, templateRouteTests } from './templateRoutes';
 
 const upstream = (key = JUHE_KEY) =>
   `  upstream:\n    type: juhe\n    url: \${VENDOR_URL}/sms/send\n    password: ${key}\n    timeoutMs: 2000\n` +
@@ -63,29 +63,21 @@ describe('juhe against the simulator', () => {
   });
 });
 
-describe('juhe: a wrong key', () => {
-  let fake: FakeJuhe;
-  let gw: TestGateway;
-  before(async () => {
-    fake = await startFakeJuhe();
-    gw = await startGatewayWith(`vendors:\n${upstream('wrongkey')}route: [upstream]\n`, fake.url, {
-      env: { DISPATCH_RETRY_BASE_MS: '100000' },
-    });
-  });
-  after(async () => {
-    await gw?.stop();
-    await fake?.stop();
-  });
-
-  test('is refused with 10001 错误的请求KEY; the row waits for a retry', async () => {
-    const batchId = await sendSms(gw, '13800138003', '【聚合数据】您的验证码是654321');
-    await waitFor(async () => ((await rowsOf(gw, batchId))[0]!.lastError ?? '') !== '', 10_000, 'the refusal recorded');
-    const [row] = await rowsOf(gw, batchId);
-    assert.match(row!.lastError!, /^upstream: 10001 错误的请求KEY/);
-    assert.equal(row!.STATUS, SendStatus.waiting);
-    assert.deepEqual(fake.refusals, [{ code: 10001, reason: '错误的请求KEY' }]);
-  });
-});
+credentialRefusalTest(
+  'juhe',
+  upstream('wrongkey'),
+  async () => {
+    const fake = await startFakeJuhe();
+    return {
+      url: fake.url,
+      accepted: () => fake.sends.length,
+      refusals: () => fake.refusals.map((r) => `send ${r.code} ${r.reason}`),
+      stop: () => fake.stop(),
+    };
+  },
+  '【聚合数据】您的验证码是654321',
+  { error: /^upstream: 10001 错误的请求KEY/, refusals: ['send 10001 错误的请求KEY'] },
+);
 
 templateRouteTests('juhe', upstream(), async () => {
   const fake = await startFakeJuhe();

@@ -4,6 +4,45 @@ import { Send, SendStatus } from '../../entities';
 import { DIALECTS, type TestGateway } from '../support/gateway';
 import { reportsUntil, sendSms, startGatewayWith, waitFor } from './support';
 
+const rowsOf = (gw: TestGateway, batchId: string) => gw.db.getRepository(Send).find({ where: { batchId } });
+
+/**
+ * A simulator refusing our credentials (a wrong secret, so a wrong signature): the row keeps the platform's answer
+ * and waits for a retry (our account, not the message, is at fault); the simulator took nothing. `refusals`: the
+ * simulator's answers, as `<action> <code>`. `text` must match a
+ * hand-written rule, since the list cannot be fetched either.
+ */
+export function credentialRefusalTest(
+  vendor: string,
+  wrongYaml: string,
+  start: () => Promise<{ url: string; accepted(): number; refusals(): string[]; stop(): Promise<void> }>,
+  text: string,
+  expected: { error: RegExp; refusals: string[] },
+) {
+  describe(`${vendor}: wrong credentials`, () => {
+    let fake: Awaited<ReturnType<typeof start>>;
+    let gw: TestGateway;
+    before(async () => {
+      fake = await start();
+      gw = await startGatewayWith(`vendors:\n${wrongYaml}route: [upstream]\n`, fake.url, { env: { DISPATCH_RETRY_BASE_MS: '100000' } });
+    });
+    after(async () => {
+      await gw?.stop();
+      await fake?.stop();
+    });
+
+    test('are refused by the simulator as the platform does; the row keeps the answer and waits for a retry', async () => {
+      const batchId = await sendSms(gw, '13800138003', text);
+      await waitFor(async () => ((await rowsOf(gw, batchId))[0]!.lastError ?? '') !== '', 10_000, 'the refusal recorded');
+      const [row] = await rowsOf(gw, batchId);
+      assert.match(row!.lastError!, expected.error);
+      assert.equal(row!.STATUS, SendStatus.waiting, 'retryable');
+      for (const refusal of expected.refusals) assert.ok(fake.refusals().includes(refusal), `the simulator answered ${refusal}`);
+      assert.equal(fake.accepted(), 0);
+    });
+  });
+}
+
 /** A text no template of any simulator matches. */
 export const FREE_TEXT = '【测试】明天上午九点在三楼会议室开会，请准时参加';
 
@@ -33,13 +72,12 @@ export function templateRouteTests(
         await alone?.stop();
         await fake?.stop();
       });
-      const rows = (gw: TestGateway, batchId: string) => gw.db.getRepository(Send).find({ where: { batchId } });
 
       test('goes to the free-text vendor of the route, never to the template vendor', async () => {
         const sent = fake.sent();
         const batchId = await sendSms(withBackup, '13800138100', FREE_TEXT);
         assert.deepEqual(await reportsUntil(withBackup, 1), [{ mobile: '13800138100', smslogid: batchId, status: '1' }]);
-        const [row] = await rows(withBackup, batchId);
+        const [row] = await rowsOf(withBackup, batchId);
         assert.deepEqual([row!.vendor, row!.STATUS, row!.attempts], ['backup', SendStatus.delivered, 1]);
         assert.equal(fake.sent(), sent, 'the template vendor was not called');
       });
@@ -49,7 +87,7 @@ export function templateRouteTests(
         const sent = fake.sent();
         const batchId = await sendSms(alone, '13800138101', FREE_TEXT);
         assert.deepEqual(await reportsUntil(alone, 1), [{ mobile: '13800138101', smslogid: batchId, status: '0' }]);
-        const [row] = await rows(alone, batchId);
+        const [row] = await rowsOf(alone, batchId);
         assert.equal(row!.STATUS, SendStatus.failed);
         assert.match(row!.lastError ?? '', /^no vendor of the route can carry this text \(upstream: no template matches the text/);
         await waitFor(async () => (await alone.account()).balanceGateway === before, 5000, 'refund');

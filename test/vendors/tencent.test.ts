@@ -4,7 +4,7 @@ import { Send, SendStatus } from '../../entities';
 import { classifyError, parseReports } from '../../src/vendors/tencent';
 import type { TestGateway } from '../support/gateway';
 import { fetchReplies, reportsUntil, sendSms, startGatewayWith, waitFor } from './support';
-import { templateRouteTests } from './templateRoutes';
+import { credentialRefusalTest, templateRouteTests } from './templateRoutes';
 import {
   type FakeTencent,
   startFakeTencent,
@@ -75,31 +75,28 @@ describe('tencent: the whole loop against the simulator', () => {
   });
 });
 
-describe('tencent: a wrong SecretKey', () => {
-  let fake: FakeTencent;
-  let gw: TestGateway;
-  before(async () => {
-    fake = await startFakeTencent();
-    gw = await startGatewayWith(`vendors:\n${upstream('wrong-key')}route: [upstream]\n`, fake.url, {
-      env: { DISPATCH_RETRY_BASE_MS: '100000' },
-    });
-  });
-  after(async () => {
-    await gw?.stop();
-    await fake?.stop();
-  });
-
-  test('is refused with AuthFailure.SignatureFailure; the row keeps the answer and waits for a retry', async () => {
-    const batchId = await sendSms(gw, '13800138003', '【测试】验证码654321，5分钟内有效');
-    await waitFor(async () => ((await rowsOf(gw, batchId))[0]!.lastError ?? '') !== '', 10_000, 'the refusal recorded');
-    const [row] = await rowsOf(gw, batchId);
-    assert.match(row!.lastError!, /^upstream: AuthFailure\.SignatureFailure: The provided credentials could not be validated/);
-    assert.equal(row!.STATUS, SendStatus.waiting);
-    assert.ok(fake.refusals.some((r) => r.action === 'SendSms' && r.code === 'AuthFailure.SignatureFailure'));
-    assert.ok(fake.refusals.some((r) => r.action === 'PullSmsSendStatus' && r.code === 'AuthFailure.SignatureFailure'));
-    assert.equal(fake.sends.length, 0);
-  });
-});
+credentialRefusalTest(
+  'tencent',
+  upstream('wrong-key'),
+  async () => {
+    const fake = await startFakeTencent();
+    return {
+      url: fake.url,
+      accepted: () => fake.sends.length,
+      refusals: () => fake.refusals.map((r) => `${r.action} ${r.code}`),
+      stop: () => fake.stop(),
+    };
+  },
+  '【测试】验证码654321，5分钟内有效',
+  {
+    error: /^upstream: AuthFailure\.SignatureFailure: The provided credentials could not be validated/,
+    refusals: [
+      'SendSms AuthFailure.SignatureFailure',
+      'PullSmsSendStatus AuthFailure.SignatureFailure',
+      'DescribeSmsTemplateList AuthFailure.SignatureFailure',
+    ],
+  },
+);
 
 templateRouteTests('tencent', upstream(), async () => {
   const fake = await startFakeTencent();

@@ -4,18 +4,9 @@ import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
 import { localMobile, parseVendorTime } from '../common';
-import { sendInRequests } from '../request';
 import { httpUrl, vendorSettings } from '../settings';
-import { type ListedTemplate, matchBatch, TemplateBook, TemplateList, templateListSettings, templateSettings } from '../templates';
-import {
-  defineVendor,
-  type OutboundMessage,
-  type PushAnswer,
-  type PushRequest,
-  type SendOutcome,
-  type Vendor,
-  type VendorContext,
-} from '../types';
+import { allPages, type ListedTemplate, TemplateBook, TemplateVendor, templateListSettings, templateSettings } from '../templates';
+import { defineVendor, type OutboundMessage, type PushAnswer, type PushRequest, type SendOutcome, type VendorContext } from '../types';
 
 /**
  * Aliyun 短信服务, Dysmsapi 2017-05-25, through the official SDK (`@alicloud/dysmsapi20170525`), which signs every
@@ -179,9 +170,7 @@ function answeredError(err: unknown): { code: string; raw: string } | null {
   return { code, raw: `HTTP ${e.statusCode ?? '?'} ${code}: ${String(e.data.Message ?? e.message ?? '')}` };
 }
 
-class AliyunVendor implements Vendor {
-  readonly name: string;
-  readonly templates: { book: TemplateBook; list?: TemplateList };
+class AliyunVendor extends TemplateVendor {
   readonly push = {
     reports: { parse: (push: PushRequest) => ({ reports: parseReportPush(this.name, push) }), answer: pushAnswer },
     replies: { parse: (push: PushRequest) => ({ replies: parseReplyPush(this.name, push) }), answer: pushAnswer },
@@ -192,7 +181,12 @@ class AliyunVendor implements Vendor {
     private readonly s: AliyunSettings,
     context: VendorContext,
   ) {
-    this.name = context.name;
+    const book = new TemplateBook(s.templates, 'dollar-braces', { defaultSign: s.signName });
+    super(
+      context.name,
+      book,
+      s.templateList ? { fetch: () => this.listTemplates(), refreshMs: s.templateRefreshMs, log: context.log } : undefined,
+    );
     const url = new URL(s.url);
     this.client = new Dysmsapi(
       new OpenApiConfig({
@@ -205,76 +199,49 @@ class AliyunVendor implements Vendor {
         readTimeout: Math.ceil(s.timeoutMs / 2),
       }),
     );
-    const book = new TemplateBook(s.templates, 'dollar-braces', { defaultSign: s.signName });
-    this.templates = {
-      book,
-      list: s.templateList ? new TemplateList(book, () => this.listTemplates(), s.templateRefreshMs, context.log) : undefined,
-    };
   }
 
-  refusal(message: OutboundMessage): string | null {
-    return this.templates.book.refusal(message);
-  }
-
-  async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    await this.templates.list?.ready;
-    const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
-    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
+  send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
-    const sent =
-      matched.length === 0
-        ? []
-        : await sendInRequests(
-            this.name,
-            matched.map((m) => m.message),
-            limits,
-            async (group) => {
-              const match = byId.get(group[0]!.id)!;
-              const request = new SendSmsRequest({
-                phoneNumbers: group.map((m) => m.mobile).join(','),
-                signName: match.signName!,
-                templateCode: match.template,
-                templateParam: match.params.length > 0 ? JSON.stringify(Object.fromEntries(match.params)) : undefined,
-                smsUpExtendCode: group[0]!.extNo ?? undefined,
-                outId: String(group[0]!.id),
-              });
-              try {
-                const { body } = await this.client.sendSms(request);
-                return sendOutcomes(
-                  this.name,
-                  group,
-                  body?.code ?? '',
-                  body?.bizId,
-                  `${body?.code}: ${body?.message} (RequestId ${body?.requestId})`,
-                );
-              } catch (err) {
-                const answered = answeredError(err);
-                if (!answered) throw err;
-                return sendOutcomes(this.name, group, answered.code, undefined, answered.raw);
-              }
-            },
-          );
-    return [...refused, ...sent];
+    return this.sendMatched(batch, limits, async (group, match) => {
+      const request = new SendSmsRequest({
+        phoneNumbers: group.map((m) => m.mobile).join(','),
+        signName: match.signName!,
+        templateCode: match.template,
+        templateParam: match.params.length > 0 ? JSON.stringify(Object.fromEntries(match.params)) : undefined,
+        smsUpExtendCode: group[0]!.extNo ?? undefined,
+        outId: String(group[0]!.id),
+      });
+      try {
+        const { body } = await this.client.sendSms(request);
+        return sendOutcomes(
+          this.name,
+          group,
+          body?.code ?? '',
+          body?.bizId,
+          `${body?.code}: ${body?.message} (RequestId ${body?.requestId})`,
+        );
+      } catch (err) {
+        const answered = answeredError(err);
+        if (!answered) throw err;
+        return sendOutcomes(this.name, group, answered.code, undefined, answered.raw);
+      }
+    });
   }
 
   /** QuerySmsTemplateList, page by page (50 a page), the approved templates only. */
   async listTemplates(): Promise<ListedTemplate[]> {
-    const out: ListedTemplate[] = [];
     const pageSize = 50;
-    for (let page = 1; ; page++) {
-      const { body } = await this.client.querySmsTemplateList(new QuerySmsTemplateListRequest({ pageIndex: page, pageSize }));
+    const all = await allPages(pageSize, async (index) => {
+      const { body } = await this.client.querySmsTemplateList(new QuerySmsTemplateListRequest({ pageIndex: index + 1, pageSize }));
       if (body?.code !== 'OK') throw new Error(`QuerySmsTemplateList: ${body?.code}: ${body?.message}`);
-      const list = body.smsTemplateList ?? [];
-      for (const t of list) {
-        if (t.auditStatus === 'AUDIT_STATE_PASS' && t.templateCode && t.templateContent)
-          out.push({ code: t.templateCode, content: t.templateContent });
-      }
-      if (list.length < pageSize) return out;
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.templates.list?.stop();
+      return body.smsTemplateList ?? [];
+    });
+    return all.flatMap((t) =>
+      t.auditStatus === 'AUDIT_STATE_PASS' && t.templateCode && t.templateContent
+        ? [{ code: t.templateCode, content: t.templateContent }]
+        : [],
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { sendInRequests, vendorRequest } from '../request';
+import { vendorRequest } from '../request';
 import { httpUrl, vendorSettings } from '../settings';
-import { matchBatch, TemplateBook, templateSettings } from '../templates';
-import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorContext } from '../types';
+import { TemplateBook, TemplateVendor, templateSettings } from '../templates';
+import { defineVendor, type OutboundMessage, type SendOutcome, type VendorContext } from '../types';
 
 /**
  * 聚合数据 短信API (seed 000): `GET /sms/send?mobile&tpl_id&tpl_value&key`, one number a request, a template of
@@ -82,47 +82,31 @@ export function sendOutcome(vendor: string, message: Pick<OutboundMessage, 'id'>
   };
 }
 
-class JuheVendor implements Vendor {
-  readonly name: string;
-  readonly templates: { book: TemplateBook };
-
+class JuheVendor extends TemplateVendor {
   constructor(
     private readonly s: JuheSettings,
     context: VendorContext,
   ) {
-    this.name = context.name;
-    this.templates = { book: new TemplateBook(s.templates, 'hashes', { signatureRequired: false }) };
+    super(context.name, new TemplateBook(s.templates, 'hashes', { signatureRequired: false }));
   }
 
-  refusal(message: OutboundMessage): string | null {
-    return this.templates.book.refusal(message);
-  }
-
-  async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
-    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
-    const messages = matched.map((m) => m.message);
-    const limits = { maxNumbers: 1, concurrency: this.s.concurrency };
-    const sent =
-      messages.length === 0
-        ? []
-        : await sendInRequests(this.name, messages, limits, async ([message]) => {
-            const match = byId.get(message!.id)!;
-            const res = await vendorRequest({
-              method: 'GET',
-              url: this.s.url,
-              query: [
-                ['mobile', message!.mobile],
-                ['tpl_id', match.template],
-                ['tpl_value', tplValue(match.params)],
-                ['key', this.s.password],
-              ],
-              charset: 'utf-8',
-              timeoutMs: this.s.timeoutMs,
-            });
-            return [sendOutcome(this.name, message!, res.status, res.text)];
-          });
-    return [...refused, ...sent];
+  send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
+    // One number a request: `mobile` takes one.
+    return this.sendMatched(batch, { maxNumbers: 1, concurrency: this.s.concurrency }, async ([message], match) => {
+      const res = await vendorRequest({
+        method: 'GET',
+        url: this.s.url,
+        query: [
+          ['mobile', message!.mobile],
+          ['tpl_id', match.template],
+          ['tpl_value', tplValue(match.params)],
+          ['key', this.s.password],
+        ],
+        charset: 'utf-8',
+        timeoutMs: this.s.timeoutMs,
+      });
+      return [sendOutcome(this.name, message!, res.status, res.text)];
+    });
   }
 }
 

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
 import { localMobile, parseVendorTime } from '../common';
-import { sendInRequests, vendorRequest } from '../request';
+import { vendorRequest } from '../request';
 import { httpUrl, pollSettings, vendorSettings } from '../settings';
-import { type ListedTemplate, matchBatch, TemplateBook, TemplateList, templateListSettings, templateSettings } from '../templates';
-import { defineVendor, type OutboundMessage, type SendOutcome, type Vendor, type VendorContext, type VendorPoll } from '../types';
+import { allPages, type ListedTemplate, TemplateBook, TemplateVendor, templateListSettings, templateSettings } from '../templates';
+import { defineVendor, type OutboundMessage, type SendOutcome, type VendorContext, type VendorPoll } from '../types';
 
 /**
  * Tencent Cloud SMS 2021-01-11: JSON POSTs signed with TC3-HMAC-SHA256, signed here rather than through
@@ -190,21 +190,19 @@ export function parseReplies(vendor: string, set: Record<string, unknown>[], now
   });
 }
 
-class TencentVendor implements Vendor {
-  readonly name: string;
-  readonly templates: { book: TemplateBook; list?: TemplateList };
+class TencentVendor extends TemplateVendor {
   readonly polls: VendorPoll[];
 
   constructor(
     private readonly s: TencentSettings,
     context: VendorContext,
   ) {
-    this.name = context.name;
     const book = new TemplateBook(s.templates, 'braces', { defaultSign: s.signName });
-    this.templates = {
+    super(
+      context.name,
       book,
-      list: s.templateList ? new TemplateList(book, () => this.listTemplates(), s.templateRefreshMs, context.log) : undefined,
-    };
+      s.templateList ? { fetch: () => this.listTemplates(), refreshMs: s.templateRefreshMs, log: context.log } : undefined,
+    );
     this.polls = [
       {
         name: 'reports',
@@ -259,52 +257,35 @@ class TencentVendor implements Vendor {
     return (response[setName] ?? []) as Record<string, unknown>[];
   }
 
-  refusal(message: OutboundMessage): string | null {
-    return this.templates.book.refusal(message);
-  }
-
-  async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-    await this.templates.list?.ready;
-    const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
-    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
+  send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
-    const messages = matched.map((m) => m.message);
-    const sent =
-      messages.length === 0
-        ? []
-        : await sendInRequests(this.name, messages, limits, async (group) => {
-            const match = byId.get(group[0]!.id)!;
-            const { status, text } = await this.call('SendSms', {
-              PhoneNumberSet: group.map((m) => toVendorNumber(m.mobile)),
-              SmsSdkAppId: this.s.sdkAppId,
-              SignName: match.signName,
-              TemplateId: match.template,
-              // {1}, {2} …: the parameters in their numbers' order.
-              TemplateParamSet: [...match.params].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v),
-              ...(group[0]!.extNo ? { ExtendCode: group[0]!.extNo } : {}),
-              SessionContext: String(group[0]!.id),
-            });
-            return sendOutcomes(this.name, group, status, text);
-          });
-    return [...refused, ...sent];
+    return this.sendMatched(batch, limits, async (group, match) => {
+      const { status, text } = await this.call('SendSms', {
+        PhoneNumberSet: group.map((m) => toVendorNumber(m.mobile)),
+        SmsSdkAppId: this.s.sdkAppId,
+        SignName: match.signName,
+        TemplateId: match.template,
+        // {1}, {2} …: the parameters in their numbers' order.
+        TemplateParamSet: [...match.params].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v),
+        ...(group[0]!.extNo ? { ExtendCode: group[0]!.extNo } : {}),
+        SessionContext: String(group[0]!.id),
+      });
+      return sendOutcomes(this.name, group, status, text);
+    });
   }
 
   /** DescribeSmsTemplateList, 100 a page, the approved (StatusCode 0) domestic templates. */
   async listTemplates(): Promise<ListedTemplate[]> {
-    const out: ListedTemplate[] = [];
     const limit = 100;
-    for (let offset = 0; ; offset += limit) {
-      const response = await this.expect('DescribeSmsTemplateList', { International: 0, Limit: limit, Offset: offset });
-      const set = (response.DescribeTemplateStatusSet ?? []) as { TemplateId?: number; TemplateContent?: string; StatusCode?: number }[];
-      for (const t of set)
-        if (t.StatusCode === 0 && t.TemplateId !== undefined && t.TemplateContent)
-          out.push({ code: String(t.TemplateId), content: t.TemplateContent });
-      if (set.length < limit) return out;
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.templates.list?.stop();
+    const all = await allPages(limit, async (index) => {
+      const response = await this.expect('DescribeSmsTemplateList', { International: 0, Limit: limit, Offset: index * limit });
+      return (response.DescribeTemplateStatusSet ?? []) as { TemplateId?: number; TemplateContent?: string; StatusCode?: number }[];
+    });
+    return all.flatMap((t) =>
+      t.StatusCode === 0 && t.TemplateId !== undefined && t.TemplateContent
+        ? [{ code: String(t.TemplateId), content: t.TemplateContent }]
+        : [],
+    );
   }
 }
 
