@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Send, SendStatus } from '../../entities';
 import { classifyError, parseReports } from '../../src/vendors/tencent';
 import type { TestGateway } from '../support/gateway';
-import { fetchReplies, reportsUntil, sendSms, startGatewayWith, waitFor } from './support';
+import { fetchReplies, reportsUntil, sendSms, startGatewayWith, VENDOR_NAME, waitFor } from './support';
 import { credentialRefusalTest, templateRouteTests } from './templateRoutes';
 import {
   type FakeTencent,
@@ -68,10 +68,45 @@ describe('tencent: the whole loop against the simulator', () => {
   });
 
   test('a reply polled with PullSmsReplyStatus reaches getRecvSMS', async () => {
-    fake.addReply('13800138000', '好的，知道了');
+    await fake.addReply('13800138000', '好的，知道了');
     const replies: { mobile: string; content: string }[] = [];
     await waitFor(async () => replies.push(...(await fetchReplies(gw))) > 0, 10_000, 'the reply');
     assert.deepEqual(replies, [{ mobile: '13800138000', content: '好的，知道了' }]);
+  });
+});
+
+describe('tencent: reports and replies as its JSON callbacks (callbacks: true)', () => {
+  let fake: FakeTencent;
+  let gw: TestGateway;
+  before(async () => {
+    fake = await startFakeTencent();
+    fake.reportFor = (n) =>
+      n === '13900139000' ? { status: 'FAIL', description: 'REJECTD' } : { status: 'SUCCESS', description: 'DELIVRD' };
+    gw = await startGatewayWith(`vendors:\n${upstream()}    callbacks: true\nroute: [upstream]\n`, fake.url);
+    fake.callbacks = { reports: gw.callbackUrl(VENDOR_NAME, 'reports'), replies: gw.callbackUrl(VENDOR_NAME, 'replies') };
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+  });
+
+  test('reports pushed: delivered and rejected, answered {"result":0}; a reply pushed reaches getRecvSMS; nothing polled', async () => {
+    const batchId = await sendSms(gw, '13800138000,13900139000', '【测试】您的验证码是2468');
+    assert.deepEqual(await reportsUntil(gw, 2), [
+      { mobile: '13800138000', smslogid: batchId, status: '1' },
+      { mobile: '13900139000', smslogid: batchId, status: '0' },
+    ]);
+    const rows = await rowsOf(gw, batchId);
+    assert.deepEqual(
+      rows.map((r) => r.reportStatus),
+      ['DELIVRD', 'REJECTD'],
+    );
+    await fake.addReply('13900139000', '退订');
+    assert.deepEqual(await fetchReplies(gw), [{ mobile: '13900139000', content: '退订' }]);
+    assert.ok(fake.pushes.length === 3 && fake.pushes.every((p) => p.status === 200 && p.answer === '{"result":0,"errmsg":"OK"}'));
+    assert.ok(!fake.received.some((r) => String(r.headers['x-tc-action']).startsWith('Pull')), 'no pull call');
+    const malformed = await fetch(gw.callbackUrl(VENDOR_NAME, 'reports'), { method: 'POST', body: '[{"mobile":"13800138000"}]' });
+    assert.equal(await malformed.text(), '{"result":1,"errmsg":"not stored"}');
   });
 });
 

@@ -6,14 +6,24 @@ import { localMobile, parseVendorTime } from '../common';
 import { vendorRequest } from '../request';
 import { httpUrl, pollSettings, vendorSettings } from '../settings';
 import { allPages, type ListedTemplate, TemplateBook, TemplateVendor, templateListSettings, templateSettings } from '../templates';
-import { defineVendor, type OutboundMessage, type SendOutcome, type VendorContext, type VendorPoll } from '../types';
+import {
+  defineVendor,
+  type OutboundMessage,
+  type PushAnswer,
+  type PushHandler,
+  type PushRequest,
+  type SendOutcome,
+  type VendorContext,
+  type VendorPoll,
+} from '../types';
 
 /**
  * Tencent Cloud SMS 2021-01-11: JSON POSTs signed with TC3-HMAC-SHA256, signed here rather than through
  * `tencentcloud-sdk-nodejs-sms`: the SDK takes the signing service from the endpoint's first label (`127` for a
  * loopback endpoint, where the platform requires `sms`), and sends through its own HTTP client instead of the
  * gateway's one pool and call timeout. `SendSms` takes up to 200 `+86…` numbers with one template and one
- * signature and answers per number; reports and replies are polled (`PullSmsSendStatus`, `PullSmsReplyStatus`).
+ * signature and answers per number; reports and replies are polled (`PullSmsSendStatus`, `PullSmsReplyStatus`) or
+ * come as its JSON callbacks (`callbacks: true`).
  */
 const SERVICE = 'sms';
 const VERSION = '2021-01-11';
@@ -27,6 +37,11 @@ export const settings = vendorSettings.extend({
   ...templateListSettings,
   /** PhoneNumberSet of one SendSms: at most 200. */
   maxNumbersPerRequest: z.int().min(1).max(200).default(200),
+  /**
+   * true: reports and replies come as Tencent's JSON callbacks (set `/callbacks/<name>/reports` and `…/replies` in
+   * the console); false: they are polled with PullSmsSendStatus and PullSmsReplyStatus every pollIntervalMs.
+   */
+  callbacks: z.boolean().default(false),
   ...pollSettings,
 });
 export type TencentSettings = z.infer<typeof settings>;
@@ -190,8 +205,54 @@ export function parseReplies(vendor: string, set: Record<string, unknown>[], now
   });
 }
 
+function callbackItems(push: Pick<PushRequest, 'body'>): Record<string, unknown>[] {
+  const parsed: unknown = JSON.parse(push.body.toString('utf8'));
+  const items = (Array.isArray(parsed) ? parsed : [parsed]) as unknown[];
+  if (items.length === 0 || !items.every((i) => typeof i === 'object' && i !== null && !Array.isArray(i))) {
+    throw new Error('the callback is not a JSON object or array of objects');
+  }
+  return items as Record<string, unknown>[];
+}
+
+/** The 状态报告 callback `[{user_receive_time, nationcode, mobile, report_status, errmsg, description, sid}]`, read as PullSmsSendStatus items. */
+export function parseReportCallback(vendor: string, push: Pick<PushRequest, 'body'>): DeliveryReport[] {
+  const items = callbackItems(push).map((c) => ({
+    SerialNo: c.sid,
+    SubscriberNumber: c.mobile,
+    ReportStatus: c.report_status,
+    Description: c.errmsg || c.description,
+    UserReceiveTime: c.user_receive_time,
+  }));
+  const reports = parseReports(vendor, items);
+  if (reports.length !== items.length) throw new Error('a report callback without sid');
+  return reports;
+}
+
+/** The 短信回复 callback `{extend, mobile, nationcode, sign, text, time}` (time in Unix seconds), read as PullSmsReplyStatus items. */
+export function parseReplyCallback(vendor: string, push: Pick<PushRequest, 'body'>): InboundReply[] {
+  const items = callbackItems(push).map((c) => ({
+    ExtendCode: c.extend,
+    SubscriberNumber: c.mobile,
+    ReplyContent: c.text,
+    ReplyUnixTime: c.time,
+    ReplyTime: Number.isFinite(Number(c.time)) ? new Date(Number(c.time) * 1000).toISOString() : '',
+  }));
+  const replies = parseReplies(vendor, items);
+  if (replies.length !== items.length) throw new Error('a reply callback without mobile or text');
+  return replies;
+}
+
+/** What Tencent expects to a callback: result 0 taken, anything else and it calls again. */
+export function callbackAnswer(applied: boolean): PushAnswer {
+  return {
+    contentType: 'application/json; charset=utf-8',
+    body: JSON.stringify(applied ? { result: 0, errmsg: 'OK' } : { result: 1, errmsg: 'not stored' }),
+  };
+}
+
 class TencentVendor extends TemplateVendor {
   readonly polls: VendorPoll[];
+  readonly push?: { reports: PushHandler; replies: PushHandler };
 
   constructor(
     private readonly s: TencentSettings,
@@ -203,6 +264,14 @@ class TencentVendor extends TemplateVendor {
       book,
       s.templateList ? { fetch: () => this.listTemplates(), refreshMs: s.templateRefreshMs, log: context.log } : undefined,
     );
+    if (s.callbacks) {
+      this.polls = [];
+      this.push = {
+        reports: { parse: (push) => ({ reports: parseReportCallback(this.name, push) }), answer: callbackAnswer },
+        replies: { parse: (push) => ({ replies: parseReplyCallback(this.name, push) }), answer: callbackAnswer },
+      };
+      return;
+    }
     this.polls = [
       {
         name: 'reports',

@@ -19,6 +19,9 @@ import { type ReceivedRequest, startFakeServer } from '../support';
  *   PhoneNumber, Fee, SessionContext, Code:"Ok", Message, IsoCode}]`, Fee counted 70 / 67 a part with the 【signature】.
  * - `PullSmsSendStatus` / `PullSmsReplyStatus` (Limit, SmsSdkAppId) hand each report or reply out once;
  *   `DescribeSmsTemplateList` (International, Limit ≤ 100, Offset) lists templates with StatusCode 0 approved.
+ * - With callback URLs set (the console's 回调配置), reports and replies are POSTed there instead, as the callbacks'
+ *   JSON: `[{user_receive_time, nationcode, mobile, report_status, errmsg, description, sid}]` and `{extend, mobile,
+ *   nationcode, sign, text, time}`; the answer must be `{"result":0,…}`.
  */
 
 export const TENCENT_SECRET_ID = 'AKIDsimulatorSecretId';
@@ -60,8 +63,12 @@ export interface FakeTencent {
   /** Refused requests: their action and Error.Code. */
   refusals: { action: string; code: string }[];
   reportFor: (mobile: string) => { status: 'SUCCESS' | 'FAIL'; description: string };
-  /** Queues an inbound message for PullSmsReplyStatus. */
-  addReply(mobile: string, content: string): void;
+  /** Where reports and replies are pushed instead of queued for the pull calls; null: queued. */
+  callbacks: { reports: string; replies: string } | null;
+  /** Callbacks made, and the answers they got. */
+  pushes: { kind: 'reports' | 'replies'; body: unknown; status: number; answer: string }[];
+  /** An inbound message: queued for PullSmsReplyStatus, or pushed to the reply callback. */
+  addReply(mobile: string, content: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,6 +126,15 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
   const reports: Record<string, unknown>[] = [];
   const replies: Record<string, unknown>[] = [];
   let serial = 0;
+  const pushes: FakeTencent['pushes'] = [];
+  const push = async (kind: 'reports' | 'replies', body: unknown) => {
+    const res = await fetch(fake.callbacks![kind], {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    pushes.push({ kind, body, status: res.status, answer: await res.text() });
+  };
   const chinaTime = () => new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
 
   const respond = (res: ServerResponse, response: Record<string, unknown>) => {
@@ -162,16 +178,29 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
       const serialNo = `2028:${Date.now()}${String(++serial).padStart(6, '0')}`;
       send.serials.set(n, serialNo);
       const outcome = fake.reportFor(n.slice(3));
-      reports.push({
-        UserReceiveTime: chinaTime(),
-        CountryCode: '86',
-        SubscriberNumber: n.slice(3),
-        PhoneNumber: n,
-        SerialNo: serialNo,
-        ReportStatus: outcome.status,
-        Description: outcome.description,
-        SessionContext: body.SessionContext ?? '',
-      });
+      if (fake.callbacks) {
+        const callback = {
+          user_receive_time: chinaTime(),
+          nationcode: '86',
+          mobile: n.slice(3),
+          report_status: outcome.status,
+          errmsg: outcome.description,
+          description: outcome.status === 'SUCCESS' ? '用户短信送达成功' : '用户短信接收失败',
+          sid: serialNo,
+        };
+        setTimeout(() => void push('reports', [callback]).catch(() => undefined), 400);
+      } else {
+        reports.push({
+          UserReceiveTime: chinaTime(),
+          CountryCode: '86',
+          SubscriberNumber: n.slice(3),
+          PhoneNumber: n,
+          SerialNo: serialNo,
+          ReportStatus: outcome.status,
+          Description: outcome.description,
+          SessionContext: body.SessionContext ?? '',
+        });
+      }
       return {
         SerialNo: serialNo,
         PhoneNumber: n,
@@ -228,7 +257,20 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
     sends,
     refusals,
     reportFor: () => ({ status: 'SUCCESS', description: '用户短信送达成功' }),
-    addReply: (mobile, content) =>
+    callbacks: null,
+    pushes,
+    addReply: async (mobile, content) => {
+      if (fake.callbacks) {
+        await push('replies', {
+          extend: '',
+          mobile,
+          nationcode: '86',
+          sign: TENCENT_SIGN,
+          text: content,
+          time: Math.floor(Date.now() / 1000),
+        });
+        return;
+      }
       replies.push({
         ExtendCode: '',
         CountryCode: '86',
@@ -238,7 +280,8 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
         ReplyContent: content,
         ReplyTime: chinaTime(),
         ReplyUnixTime: Math.floor(Date.now() / 1000),
-      }),
+      });
+    },
     stop: () => server.stop(),
   };
   return fake;
