@@ -111,12 +111,20 @@ describe('the vendors file', () => {
   }
 
   test('the commented gateway.example.yaml in the repository is a valid configuration', () => {
-    const env = { ZT_PASSWORD: 'a', PT_PASSWORD: 'b', PT_ACCESS_SECRET: 'c', CLOUD_PASSWORD: 'd' };
+    const env = {
+      ZT_PASSWORD: 'a',
+      PT_PASSWORD: 'b',
+      PT_ACCESS_SECRET: 'c',
+      CLOUD_PASSWORD: 'd',
+      ALIYUN_ACCESS_KEY_ID: 'e',
+      ALIYUN_ACCESS_KEY_SECRET: 'f',
+    };
     const config = loadConfig({ ...env, GATEWAY_CONFIG: join(__dirname, '..', 'gateway.example.yaml') });
     assert.deepEqual(Object.fromEntries([...config.vendors].map(([name, v]) => [name, v.type])), {
       zt: 'sms112088',
       pt: 'ptsms',
       cloud: 'http',
+      ali: 'aliyun',
       sim: 'simulator',
     });
     assert.deepEqual(config.route, ['zt', 'pt']);

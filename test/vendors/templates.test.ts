@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { loadConfig } from '../../src/config';
 import { listedPattern, splitSignature, TemplateBook } from '../../src/vendors/templates';
 import { ALIYUN_KEY_ID, ALIYUN_KEY_SECRET, startFakeAliyun } from './aliyun/fake';
 
@@ -61,6 +62,20 @@ describe('free text into templates', () => {
     );
     const unsigned = new TemplateBook([{ pattern: '开会', template: 'MEET' }], 'braces');
     assert.match(unsigned.refusal({ content: '明天开会', signature: null }) ?? '', /^template MEET: no signature/);
+  });
+
+  test('a rule that is no regular expression stops the start with its key named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgw-templates-'));
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(
+      file,
+      "vendors:\n  ali:\n    type: aliyun\n    username: id\n    password: pw\n    templates:\n      - { pattern: '码(?<code>\\d+', template: SMS_1 }\n",
+    );
+    try {
+      assert.throws(() => loadConfig({ GATEWAY_CONFIG: file }), /vendors\.ali\.templates\.0\.pattern: not a regular expression/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('smsgw vendor:templates lists the rules and the fetched list, and tells what a text goes out as', async () => {
