@@ -314,18 +314,31 @@ export abstract class TemplateVendor implements Vendor {
     return this.templates.book.refusal(message);
   }
 
-  /** The batch's templated messages sent by `sendGroup`, one request per group; the others refused (retryable). */
+  /**
+   * The batch's templated messages sent by `sendGroup` (given each message's match, in order), one request per
+   * group; the others refused (retryable). Messages share a request when they share the text, or, with
+   * `requestKey`, when their matches share that key (a vendor whose one request carries several texts of a template).
+   */
   protected async sendMatched(
     batch: OutboundMessage[],
     limits: { maxNumbers: number; concurrency: number },
-    sendGroup: (group: OutboundMessage[], match: TemplateMatch) => Promise<SendOutcome[]>,
+    sendGroup: (group: OutboundMessage[], matches: TemplateMatch[]) => Promise<SendOutcome[]>,
+    requestKey?: (match: TemplateMatch) => string,
   ): Promise<SendOutcome[]> {
     await this.templates.list?.ready;
     const { matched, refused } = matchBatch(this.name, this.templates.book, batch);
     if (matched.length === 0) return refused;
-    const byId = new Map(matched.map((m) => [m.message.id, m.match]));
-    const messages = matched.map((m) => m.message);
-    return [...refused, ...(await sendInRequests(this.name, messages, limits, (group) => sendGroup(group, byId.get(group[0]!.id)!)))];
+    const byId = new Map(matched.map((m) => [m.message.id, m]));
+    // groupForRequests groups on the text: with a requestKey the key stands in for it.
+    const keyed = matched.map(({ message, match }) => (requestKey ? { ...message, content: requestKey(match), signature: null } : message));
+    const sent = await sendInRequests(this.name, keyed, limits, (group) => {
+      const originals = group.map((m) => byId.get(m.id)!);
+      return sendGroup(
+        originals.map((o) => o.message),
+        originals.map((o) => o.match),
+      );
+    });
+    return [...refused, ...sent];
   }
 
   async stop(): Promise<void> {

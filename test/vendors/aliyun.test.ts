@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Send, SendStatus } from '../../entities';
-import { classifyError, parseReportPush } from '../../src/vendors/aliyun';
+import { aliyun, classifyError, parseReportPush } from '../../src/vendors/aliyun';
 import type { TestGateway } from '../support/gateway';
 import { ALIYUN_KEY_ID, ALIYUN_KEY_SECRET, ALIYUN_TEMPLATES, aliyunParts, type FakeAliyun, startFakeAliyun } from './aliyun/fake';
-import { fetchReplies, reportsUntil, sendSms, startGatewayWith, VENDOR_NAME } from './support';
+import { fetchReplies, outbound, reportsUntil, sendSms, silentContext, startGatewayWith, VENDOR_NAME } from './support';
 import { credentialRefusalTest, templateRouteTests } from './templateRoutes';
 
 /** The upstream Aliyun vendor: the brief's hand-written rule, the fetched list for everything else. */
@@ -38,8 +38,14 @@ describe('aliyun: the whole loop against the simulator', () => {
       { mobile: '13900139000', smslogid: batchId, status: '0' },
     ]);
     const send = fake.sends.at(-1)!;
-    assert.deepEqual([send.templateCode, send.templateParam, send.signName], ['SMS_228533331', { code: '123456' }, '测试']);
-    assert.deepEqual(send.phoneNumbers, ['13800138000', '13900139000'], 'one SendSms for both numbers');
+    assert.deepEqual([send.action, send.templateCode], ['SendSms', 'SMS_228533331'], 'one SendSms for both numbers');
+    assert.deepEqual(
+      send.entries.map((e) => [e.phoneNumber, e.templateParam, e.signName]),
+      [
+        ['13800138000', { code: '123456' }, '测试'],
+        ['13900139000', { code: '123456' }, '测试'],
+      ],
+    );
     const rows = await rowsOf(gw, batchId);
     assert.ok(rows.every((r) => r.vendorMsgId === send.bizId));
     assert.deepEqual(
@@ -57,19 +63,64 @@ describe('aliyun: the whole loop against the simulator', () => {
     const batchId = await sendSms(gw, '13800138001', `【测试】${content}`);
     assert.deepEqual(await reportsUntil(gw, 1), [{ mobile: '13800138001', smslogid: batchId, status: '1' }]);
     const send = fake.sends.at(-1)!;
-    assert.deepEqual([send.templateCode, send.templateParam], ['SMS_228533340', { name: '王先生', order: 'SF1234567890' }]);
+    const [entry] = send.entries;
+    assert.deepEqual([send.templateCode, entry!.templateParam], ['SMS_228533340', { name: '王先生', order: 'SF1234567890' }]);
     const [row] = await rowsOf(gw, batchId);
     const pushed = fake.pushes.at(-1)!.body as { sms_size: string }[];
-    assert.ok(send.text.length > 70);
-    assert.equal(Number(pushed[0]!.sms_size), aliyunParts(send.text));
-    assert.equal(row!.segments, aliyunParts(send.text), 'the gateway charged as many parts as Aliyun bills');
+    assert.ok(entry!.text.length > 70);
+    assert.equal(Number(pushed[0]!.sms_size), aliyunParts(entry!.text));
+    assert.equal(row!.segments, aliyunParts(entry!.text), 'the gateway charged as many parts as Aliyun bills');
   });
 
   test('the most specific listed template wins: a bare code text goes out as SMS_228533332', async () => {
     const before = fake.sends.length;
     await sendSms(gw, '13800138002', '【测试】您的验证码是AB12');
     await reportsUntil(gw, 1);
-    assert.deepEqual([fake.sends[before]!.templateCode, fake.sends[before]!.templateParam], ['SMS_228533332', { code: 'AB12' }]);
+    assert.deepEqual(
+      [fake.sends[before]!.templateCode, fake.sends[before]!.entries[0]!.templateParam],
+      ['SMS_228533332', { code: 'AB12' }],
+    );
+  });
+
+  test('one template, a code per number: one SendBatchSms; the same text to several numbers: one SendSms', async () => {
+    const vendor = aliyun.create(
+      aliyun.settings.parse({
+        url: fake.url,
+        username: ALIYUN_KEY_ID,
+        password: ALIYUN_KEY_SECRET,
+        templateList: false,
+        templates: [{ pattern: '验证码是(?<code>\\d+)', template: 'SMS_228533332' }],
+      }),
+      silentContext(),
+    );
+    try {
+      const before = fake.sends.length;
+      const outcomes = await vendor.send([
+        outbound(1, '13800138010', '【测试】您的验证码是1111'),
+        outbound(2, '13800138011', '【测试】您的验证码是2222'),
+        outbound(3, '13800138012', '【测试】您的验证码是3333'),
+      ]);
+      const sent = fake.sends.slice(before);
+      assert.deepEqual(
+        sent.map((s) => [s.action, s.entries.map((e) => [e.phoneNumber, e.templateParam.code])]),
+        [
+          [
+            'SendBatchSms',
+            [
+              ['13800138010', '1111'],
+              ['13800138011', '2222'],
+              ['13800138012', '3333'],
+            ],
+          ],
+        ],
+      );
+      assert.deepEqual(
+        outcomes,
+        [1, 2, 3].map((id) => ({ id, ok: true, vendorMsgId: sent[0]!.bizId })),
+      );
+    } finally {
+      await vendor.stop?.();
+    }
   });
 
   test('a reply pushed as SmsUp reaches getRecvSMS', async () => {

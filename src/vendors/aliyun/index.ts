@@ -1,11 +1,19 @@
-import Dysmsapi, { QuerySmsTemplateListRequest, SendSmsRequest } from '@alicloud/dysmsapi20170525';
+import Dysmsapi, { QuerySmsTemplateListRequest, SendBatchSmsRequest, SendSmsRequest } from '@alicloud/dysmsapi20170525';
 import { Config as OpenApiConfig } from '@alicloud/openapi-client';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
 import { localMobile, parseVendorTime } from '../common';
 import { httpUrl, vendorSettings } from '../settings';
-import { allPages, type ListedTemplate, TemplateBook, TemplateVendor, templateListSettings, templateSettings } from '../templates';
+import {
+  allPages,
+  type ListedTemplate,
+  TemplateBook,
+  type TemplateMatch,
+  TemplateVendor,
+  templateListSettings,
+  templateSettings,
+} from '../templates';
 import { defineVendor, type OutboundMessage, type PushAnswer, type PushRequest, type SendOutcome, type VendorContext } from '../types';
 
 /**
@@ -23,6 +31,9 @@ export const settings = vendorSettings.extend({
   maxNumbersPerRequest: z.int().min(1).max(1000).default(1000),
 });
 export type AliyunSettings = z.infer<typeof settings>;
+
+/** PhoneNumberJson of one SendBatchSms: at most 100. */
+const BATCH_NUMBERS = 100;
 
 type Kind = 'permanent' | 'retryable';
 /**
@@ -201,32 +212,77 @@ class AliyunVendor extends TemplateVendor {
     );
   }
 
+  /**
+   * Messages of one template and signature share a request: one text for all of them goes as `SendSms` (up to
+   * maxNumbersPerRequest numbers), different parameters (one code per number) as `SendBatchSms`, which takes a
+   * number, signature and parameters each, up to 100.
+   */
   send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
-    return this.sendMatched(batch, limits, async (group, match) => {
-      const request = new SendSmsRequest({
-        phoneNumbers: group.map((m) => m.mobile).join(','),
-        signName: match.signName!,
-        templateCode: match.template,
-        templateParam: match.params.length > 0 ? JSON.stringify(Object.fromEntries(match.params)) : undefined,
-        smsUpExtendCode: group[0]!.extNo ?? undefined,
-        outId: String(group[0]!.id),
-      });
-      try {
-        const { body } = await this.client.sendSms(request);
-        return sendOutcomes(
-          this.name,
-          group,
-          body?.code ?? '',
-          body?.bizId,
-          `${body?.code}: ${body?.message} (RequestId ${body?.requestId})`,
-        );
-      } catch (err) {
-        const answered = answeredError(err);
-        if (!answered) throw err;
-        return sendOutcomes(this.name, group, answered.code, undefined, answered.raw);
-      }
-    });
+    const requestKey = (m: TemplateMatch) => JSON.stringify([m.template, m.signName]);
+    return this.sendMatched(
+      batch,
+      limits,
+      async (group, matches) => {
+        const params = matches.map((m) => (m.params.length > 0 ? JSON.stringify(Object.fromEntries(m.params)) : undefined));
+        if (params.every((p) => p === params[0])) {
+          return this.call(group, () =>
+            this.client.sendSms(
+              new SendSmsRequest({
+                phoneNumbers: group.map((m) => m.mobile).join(','),
+                signName: matches[0]!.signName!,
+                templateCode: matches[0]!.template,
+                templateParam: params[0],
+                smsUpExtendCode: group[0]!.extNo ?? undefined,
+                outId: String(group[0]!.id),
+              }),
+            ),
+          );
+        }
+        const outcomes: SendOutcome[] = [];
+        for (let i = 0; i < group.length; i += BATCH_NUMBERS) {
+          const part = group.slice(i, i + BATCH_NUMBERS);
+          const partMatches = matches.slice(i, i + BATCH_NUMBERS);
+          const request = new SendBatchSmsRequest({
+            phoneNumberJson: JSON.stringify(part.map((m) => m.mobile)),
+            signNameJson: JSON.stringify(partMatches.map((m) => m.signName)),
+            templateCode: partMatches[0]!.template,
+            templateParamJson: JSON.stringify(partMatches.map((m) => Object.fromEntries(m.params))),
+            ...(part.some((m) => m.extNo) ? { smsUpExtendCodeJson: JSON.stringify(part.map((m) => m.extNo ?? '')) } : {}),
+            outId: String(part[0]!.id),
+          });
+          // A part that got no answer is retried alone; the parts already answered keep their outcomes.
+          outcomes.push(
+            ...(await this.call(part, () => this.client.sendBatchSms(request)).catch((err: Error) =>
+              part.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: true, error: `${this.name}: ${err.message}`.slice(0, 255) })),
+            )),
+          );
+        }
+        return outcomes;
+      },
+      requestKey,
+    );
+  }
+
+  /** One SendSms or SendBatchSms call → its messages' outcomes; throws when the platform gave no answer. */
+  private async call(
+    group: OutboundMessage[],
+    request: () => Promise<{ body?: { code?: string; message?: string; bizId?: string; requestId?: string } }>,
+  ): Promise<SendOutcome[]> {
+    try {
+      const { body } = await request();
+      return sendOutcomes(
+        this.name,
+        group,
+        body?.code ?? '',
+        body?.bizId,
+        `${body?.code}: ${body?.message} (RequestId ${body?.requestId})`,
+      );
+    } catch (err) {
+      const answered = answeredError(err);
+      if (!answered) throw err;
+      return sendOutcomes(this.name, group, answered.code, undefined, answered.raw);
+    }
   }
 
   /** QuerySmsTemplateList, page by page (50 a page), the approved templates only. */

@@ -92,14 +92,14 @@ class JuheVendor extends TemplateVendor {
 
   send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     // One number a request: `mobile` takes one.
-    return this.sendMatched(batch, { maxNumbers: 1, concurrency: this.s.concurrency }, async ([message], match) => {
+    return this.sendMatched(batch, { maxNumbers: 1, concurrency: this.s.concurrency }, async ([message], [match]) => {
       const res = await vendorRequest({
         method: 'GET',
         url: this.s.url,
         query: [
           ['mobile', message!.mobile],
-          ['tpl_id', match.template],
-          ['tpl_value', tplValue(match.params)],
+          ['tpl_id', match!.template],
+          ['tpl_value', tplValue(match!.params)],
           ['key', this.s.password],
         ],
         charset: 'utf-8',

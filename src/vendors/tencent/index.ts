@@ -328,14 +328,14 @@ class TencentVendor extends TemplateVendor {
 
   send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
     const limits = { maxNumbers: this.s.maxNumbersPerRequest, concurrency: this.s.concurrency };
-    return this.sendMatched(batch, limits, async (group, match) => {
+    return this.sendMatched(batch, limits, async (group, [match]) => {
       const { status, text } = await this.call('SendSms', {
         PhoneNumberSet: group.map((m) => toVendorNumber(m.mobile)),
         SmsSdkAppId: this.s.sdkAppId,
-        SignName: match.signName,
-        TemplateId: match.template,
+        SignName: match!.signName,
+        TemplateId: match!.template,
         // {1}, {2} …: the parameters in their numbers' order.
-        TemplateParamSet: [...match.params].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v),
+        TemplateParamSet: [...match!.params].sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v),
         ...(group[0]!.extNo ? { ExtendCode: group[0]!.extNo } : {}),
         SessionContext: String(group[0]!.id),
       });

@@ -16,7 +16,8 @@ import { formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '
  *   signature, else isv.SMS_SIGNATURE_ILLEGAL), TemplateCode (an approved template, else isv.SMS_TEMPLATE_ILLEGAL),
  *   TemplateParam (a JSON object with exactly the template's `${…}` variables: isv.INVALID_JSON_PARAM,
  *   isv.TEMPLATE_MISSING_PARAMETERS); a malformed number isv.MOBILE_NUMBER_ILLEGAL. Answer `{Code:"OK", Message,
- *   BizId, RequestId}`.
+ *   BizId, RequestId}`. `SendBatchSms`: PhoneNumberJson (≤ 100), SignNameJson and TemplateParamJson, JSON arrays of the
+ *   same length (isv.INVALID_PARAMETERS otherwise), each entry checked as above; the same answer.
  * - `QuerySmsTemplateList` (PageIndex, PageSize ≤ 50): `SmsTemplateList[{TemplateCode, TemplateName,
  *   TemplateContent, AuditStatus, TemplateType, CreateDate}]`.
  * - SmsReport pushed as a JSON array to the console's report URL, `sms_size` counted as Aliyun bills (the text with
@@ -45,13 +46,18 @@ export const ALIYUN_TEMPLATES: AliyunTemplate[] = [
   { code: 'SMS_228533399', content: '活动${name}即将开始', status: 'AUDIT_STATE_INIT' },
 ];
 
-export interface AliyunSend {
-  phoneNumbers: string[];
+/** One number of a send, and the text its handset gets: 【signature】 and the template with its parameters. */
+export interface AliyunEntry {
+  phoneNumber: string;
   signName: string;
-  templateCode: string;
   templateParam: Record<string, string>;
-  /** The text as the handset gets it: 【signature】 and the template with its parameters. */
   text: string;
+}
+
+export interface AliyunSend {
+  action: 'SendSms' | 'SendBatchSms';
+  templateCode: string;
+  entries: AliyunEntry[];
   bizId: string;
 }
 
@@ -171,44 +177,70 @@ export async function startFakeAliyun(templates: AliyunTemplate[] = ALIYUN_TEMPL
     res.end(JSON.stringify({ RequestId: requestId(), ...body }));
   };
 
-  const sendSms = (params: Map<string, string>, res: ServerResponse) => {
+  /** SendSms (one signature and TemplateParam for every number) and SendBatchSms (a JSON array of each, ≤ 100). */
+  const send = (action: 'SendSms' | 'SendBatchSms', params: Map<string, string>, res: ServerResponse) => {
     const refuse = (code: string, message: string) => {
-      refusals.push({ action: 'SendSms', code, status: 200 });
+      refusals.push({ action, code, status: 200 });
       answer(res, 200, { Code: code, Message: message });
     };
-    const numbers = (params.get('PhoneNumbers') ?? '').split(',').filter(Boolean);
+    let numbers: string[];
+    let signs: unknown[];
+    let rawParams: unknown[];
+    if (action === 'SendSms') {
+      numbers = (params.get('PhoneNumbers') ?? '').split(',').filter(Boolean);
+      signs = numbers.map(() => params.get('SignName') ?? '');
+      rawParams = numbers.map(() => params.get('TemplateParam'));
+    } else {
+      try {
+        numbers = JSON.parse(params.get('PhoneNumberJson') ?? '[]');
+        signs = JSON.parse(params.get('SignNameJson') ?? '[]');
+        rawParams = (JSON.parse(params.get('TemplateParamJson') ?? '[]') as unknown[]).map((p) => JSON.stringify(p));
+      } catch {
+        return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法');
+      }
+      if (!Array.isArray(numbers) || signs.length !== numbers.length || rawParams.length !== numbers.length) {
+        return refuse('isv.INVALID_PARAMETERS', 'PhoneNumberJson、SignNameJson、TemplateParamJson 个数不一致');
+      }
+    }
     if (numbers.length === 0) return refuse('isv.INVALID_PARAMETERS', 'PhoneNumbers is mandatory for this action.');
-    if (numbers.length > 1000) return refuse('isv.MOBILE_COUNT_OVER_LIMIT', '手机号码数量超过限制');
-    if (numbers.some((n) => !/^(?:\+?86|0086)?1\d{10}$/.test(n))) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
-    const signName = params.get('SignName') ?? '';
-    if (signName !== ALIYUN_SIGN) return refuse('isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');
+    if (numbers.length > (action === 'SendSms' ? 1000 : 100)) return refuse('isv.MOBILE_COUNT_OVER_LIMIT', '手机号码数量超过限制');
+    if (numbers.some((n) => !/^(?:\+?86|0086)?1\d{10}$/.test(String(n)))) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+    if (signs.some((sign) => sign !== ALIYUN_SIGN)) return refuse('isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');
     const template = templates.find(
       (t) => t.code === params.get('TemplateCode') && (t.status ?? 'AUDIT_STATE_PASS') === 'AUDIT_STATE_PASS',
     );
     if (!template) return refuse('isv.SMS_TEMPLATE_ILLEGAL', '该账号下找不到对应模板');
-    let templateParam: Record<string, string> = {};
     const vars = variables(template.content);
-    if (params.has('TemplateParam') || vars.length > 0) {
-      try {
-        templateParam = JSON.parse(params.get('TemplateParam') ?? '');
-      } catch {
-        return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
+    const entries: AliyunEntry[] = [];
+    for (const [i, raw] of rawParams.entries()) {
+      let templateParam: Record<string, string> = {};
+      if (raw !== undefined || vars.length > 0) {
+        try {
+          templateParam = JSON.parse(String(raw));
+        } catch {
+          return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
+        }
+        if (
+          typeof templateParam !== 'object' ||
+          templateParam === null ||
+          Object.values(templateParam).some((v) => typeof v !== 'string')
+        ) {
+          return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
+        }
+        if (vars.some((v) => !(v in templateParam))) return refuse('isv.TEMPLATE_MISSING_PARAMETERS', '模板缺少变量');
       }
-      if (typeof templateParam !== 'object' || templateParam === null || Object.values(templateParam).some((v) => typeof v !== 'string')) {
-        return refuse('isv.INVALID_JSON_PARAM', 'JSON参数不合法，只接受字符串值');
-      }
-      if (vars.some((v) => !(v in templateParam))) return refuse('isv.TEMPLATE_MISSING_PARAMETERS', '模板缺少变量');
+      const text = `【${signs[i]}】${template.content.replace(/\$\{([^}]+)\}/g, (_, v: string) => templateParam[v]!)}`;
+      entries.push({ phoneNumber: String(numbers[i]), signName: String(signs[i]), templateParam, text });
     }
-    const text = `【${signName}】${template.content.replace(/\$\{([^}]+)\}/g, (_, v: string) => templateParam[v]!)}`;
     const bizId = `${randomInt(100_000, 999_999)}${Date.now()}^0`;
-    sends.push({ phoneNumbers: numbers, signName, templateCode: template.code, templateParam, text, bizId });
+    sends.push({ action, templateCode: template.code, entries, bizId });
     answer(res, 200, { Code: 'OK', Message: 'OK', BizId: bizId });
     setTimeout(() => {
       const sendTime = chinaTime();
-      const report = numbers.map((n) => {
-        const outcome = fake.reportFor(n);
+      const report = entries.map(({ phoneNumber, text }) => {
+        const outcome = fake.reportFor(phoneNumber);
         return {
-          phone_number: n,
+          phone_number: phoneNumber,
           send_time: sendTime,
           report_time: chinaTime(),
           success: outcome.success,
@@ -254,7 +286,7 @@ export async function startFakeAliyun(templates: AliyunTemplate[] = ALIYUN_TEMPL
     if (req.headers['x-acs-version'] !== '2017-05-25')
       return answer(res, 400, { Code: 'InvalidVersion', Message: 'Specified parameter Version is not valid.' });
     const params = new Map(parameters(req));
-    if (action === 'SendSms') return sendSms(params, res);
+    if (action === 'SendSms' || action === 'SendBatchSms') return send(action, params, res);
     if (action === 'QuerySmsTemplateList') return queryTemplates(params, res);
     answer(res, 404, { Code: 'InvalidAction.NotFound', Message: `Specified api is not found, please check your url and method.` });
   });
