@@ -10,6 +10,7 @@ import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { BATCHES_IN_FLIGHT } from '../vendors/config';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
+import { pickCarrier } from './carriers';
 import { FailureBackoff } from './failureBackoff';
 import { prepareLegacyRows } from './legacyRows';
 import { Audit } from '../core/audit';
@@ -142,11 +143,15 @@ export class Dispatcher {
     const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.audit, this.log);
     const accounts = await this.outbox.accounts([...new Set(rows.flatMap((r) => (r.accountId === null ? [] : [r.accountId])))]);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
-    const uncarried: { vendor: string; row: Send; error: string }[] = [];
+    // Rows no vendor of their route can carry fail at once, recorded per (first) vendor like a batch's outcomes.
+    const uncarried = new Map<string, { rows: Send[]; outcomes: SendOutcome[] }>();
     for (const row of rows) {
       const chosen = this.vendorFor(row, accounts.get(row.accountId ?? -1));
       if ('refused' in chosen) {
-        uncarried.push({ vendor: chosen.vendor, row, error: chosen.refused });
+        const failed = uncarried.get(chosen.vendor) ?? { rows: [], outcomes: [] };
+        failed.rows.push(row);
+        failed.outcomes.push({ id: row.ID, ok: false, retryable: false, error: chosen.refused.slice(0, 255) });
+        uncarried.set(chosen.vendor, failed);
         continue;
       }
       const { vendor } = chosen;
@@ -154,9 +159,7 @@ export class Dispatcher {
       group.rows.push(row);
       groups.set(vendor.name, group);
     }
-    const calls: Promise<void>[] = uncarried.map(({ vendor, row, error }) =>
-      this.record(vendor, [row], [{ id: row.ID, ok: false, retryable: false, error: error.slice(0, 255) }]),
-    );
+    const calls: Promise<void>[] = [...uncarried].map(([vendor, failed]) => this.record(vendor, failed.rows, failed.outcomes));
     for (const { vendor, rows: batch } of groups.values()) {
       const slots = this.slotsOf(vendor.name);
       await slots.acquire();
@@ -273,17 +276,6 @@ function messageOf(row: Send, account: DispatchAccount | undefined): OutboundMes
     extNo: account?.extNo ?? null,
     signature: account?.signature ?? null,
   };
-}
-
-/** The first vendor (in the order given) that can carry the message, or every vendor's reason why not. */
-export function pickCarrier(vendors: Vendor[], message: OutboundMessage): { vendor: Vendor } | { vendor: string; refused: string } {
-  const reasons: string[] = [];
-  for (const vendor of vendors) {
-    const refusal = vendor.refusal?.(message) ?? null;
-    if (refusal === null) return { vendor };
-    reasons.push(`${vendor.name}: ${refusal}`);
-  }
-  return { vendor: vendors[0]!.name, refused: `no vendor of the route can carry this text (${reasons.join('; ')})` };
 }
 
 /**
