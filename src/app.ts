@@ -2,6 +2,7 @@ import iconv from 'iconv-lite';
 import Koa, { type Context, type Middleware } from 'koa';
 import { adminRoutes } from './admin/routes';
 import type { Core } from './core';
+import type { BreakerStatus } from './dispatch/breakers';
 import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
 import { type SoapServiceDefinition, soapService, type SoapServiceOptions } from './soap/service';
@@ -24,6 +25,8 @@ export interface AppParts {
   log: Logger;
   wsdlDir: string;
   adminToken: string;
+  /** Each vendor's breaker on this node, for the admin API. */
+  breakers(): BreakerStatus[];
   trustProxy: boolean;
   /** Liveness: throws when the node's database is unreachable. */
   checkHealth(): Promise<void>;
@@ -104,6 +107,6 @@ export function createApp(parts: AppParts): Koa {
   });
   for (const face of served) app.use(face.middleware);
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
-  app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken));
+  app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken, parts.breakers));
   return app;
 }

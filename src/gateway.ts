@@ -55,6 +55,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     log,
     wsdlDir: WSDL_DIR,
     adminToken: config.adminToken,
+    breakers: () => dispatcher.breakers.status(config.vendors.keys()),
     trustProxy: config.trustProxy,
     checkHealth: async () => {
       await db.query('SELECT 1');

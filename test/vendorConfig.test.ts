@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { loadConfig } from '../src/config';
 import { loadVendorsFile } from '../src/vendors/config';
 import { simulator } from '../src/vendors/simulator';
-import { vendorSettings } from '../src/vendors/settings';
+import { vendorLimits, vendorSettings } from '../src/vendors/settings';
 import { defineVendor } from '../src/vendors/types';
 
 /** An adapter with required and defaulted keys, as real adapters declare them. */
@@ -24,6 +24,8 @@ const example = defineVendor({
   },
 });
 const TYPES = [simulator, example];
+/** What a vendor gets when its entry names no limits: no rate or open-request limit, the default breaker. */
+const DEFAULT_LIMITS = vendorLimits.parse({});
 
 const dir = mkdtempSync(join(tmpdir(), 'smsgw-config-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +54,7 @@ describe('the vendors file', () => {
     assert.deepEqual(route, ['zt', 'backup']);
     assert.deepEqual(vendors.get('zt'), {
       type: 'example',
+      limits: DEFAULT_LIMITS,
       settings: {
         url: 'http://127.0.0.1:8088/',
         username: 'acme',
@@ -63,7 +66,24 @@ describe('the vendors file', () => {
         maxNumbersPerRequest: 100,
       },
     });
-    assert.deepEqual(vendors.get('backup'), { type: 'simulator', settings: { delayMs: 10, successRatio: 0.95 } });
+    assert.deepEqual(vendors.get('backup'), { type: 'simulator', limits: DEFAULT_LIMITS, settings: { delayMs: 10, successRatio: 0.95 } });
+  });
+
+  test('rate, open requests and breaker: any vendor type takes them, beside its own keys', () => {
+    const yaml = GOOD.replace(
+      '    delayMs: 10\n',
+      '    delayMs: 10\n    rateLimit: { perSecond: 20, counts: segments }\n    openRequests: 3\n    breaker: { halfOpenAfterMs: 5000 }\n',
+    );
+    const { vendors } = loadVendorsFile(file(yaml), { ZT_PASSWORD: 's3cret' }, TYPES);
+    assert.deepEqual(vendors.get('backup'), {
+      type: 'simulator',
+      limits: {
+        rateLimit: { perSecond: 20, counts: 'segments' },
+        openRequests: 3,
+        breaker: { failureRatio: 0.5, windowMs: 60_000, minimumCalls: 10, halfOpenAfterMs: 5000 },
+      },
+      settings: { delayMs: 10, successRatio: 0.95 },
+    });
   });
 
   const refusals: [string, string, string][] = [
@@ -91,6 +111,21 @@ describe('the vendors file', () => {
       'a vendor name unfit for a URL',
       GOOD.replace('  zt:', '  Z/T:').replace('[zt, backup]', '[backup]'),
       'vendors.Z/T: a vendor name is 1 to 32',
+    ],
+    [
+      'a rate limit of no speed',
+      GOOD.replace('    delayMs: 10\n', '    delayMs: 10\n    rateLimit: { perSecond: 0 }\n'),
+      'vendors.backup.rateLimit.perSecond: Too small: expected number to be >0',
+    ],
+    [
+      'a misspelt limit key',
+      GOOD.replace('    delayMs: 10\n', '    delayMs: 10\n    rateLimit: { perSecnd: 5 }\n'),
+      'vendors.backup.rateLimit.perSecnd: unknown key',
+    ],
+    [
+      'a breaker given as true',
+      GOOD.replace('    delayMs: 10\n', '    delayMs: 10\n    breaker: true\n'),
+      'vendors.backup.breaker: ',
     ],
     ['broken YAML', 'vendors:\n  zt: [unclosed\n', 'line '],
   ];

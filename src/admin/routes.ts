@@ -4,6 +4,7 @@ import getRawBody from 'raw-body';
 import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
+import type { BreakerStatus } from '../dispatch/breakers';
 import type { Vendor } from '../vendors/types';
 
 /**
@@ -21,8 +22,9 @@ import type { Vendor } from '../vendors/types';
  *   POST /admin/audit/words/remove       {word, username?}
  *   POST /admin/audit/check              {content, username?}: {ok} or {ok: false, reason, detail}
  *   GET  /admin/vendors/:name/balance    the balance at the vendor
+ *   GET  /admin/vendors                  each vendor's breaker on this node: [{vendor, state, since, lastFailure}]
  */
-export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: string): Middleware {
+export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: string, breakers: () => BreakerStatus[]): Middleware {
   const expected = Buffer.from(`Bearer ${token}`);
   const authorized = (ctx: Context) => {
     const given = Buffer.from(ctx.get('authorization'));
@@ -36,7 +38,7 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
       ctx.body = { error: token ? 'missing or wrong admin token' : 'the admin API is disabled (set ADMIN_TOKEN)' };
       return;
     }
-    if (ctx.method === 'GET') return adminReads(ctx, core, vendors);
+    if (ctx.method === 'GET') return adminReads(ctx, core, vendors, breakers);
     if (ctx.method !== 'POST') {
       ctx.status = 405;
       ctx.body = { error: 'GET or POST only' };
@@ -140,7 +142,7 @@ function bad(ctx: Context, error: string, status = 400): void {
   ctx.body = { error };
 }
 
-async function adminReads(ctx: Context, core: Core, vendors: Map<string, Vendor>): Promise<void> {
+async function adminReads(ctx: Context, core: Core, vendors: Map<string, Vendor>, breakers: () => BreakerStatus[]): Promise<void> {
   const balance = /^\/admin\/vendors\/([^/]+)\/balance$/.exec(ctx.path);
   if (ctx.path === '/admin/replies/unassigned') {
     const replies = await core.replies.unassigned();
@@ -154,6 +156,8 @@ async function adminReads(ctx: Context, core: Core, vendors: Map<string, Vendor>
     }));
   } else if (ctx.path === '/admin/audit/words') {
     ctx.body = await core.audit.listWords();
+  } else if (ctx.path === '/admin/vendors') {
+    ctx.body = breakers();
   } else if (balance) {
     const vendor = vendors.get(decodeURIComponent(balance[1]!));
     if (!vendor) return bad(ctx, 'no such vendor', 404);

@@ -13,6 +13,7 @@ import { Audit1768000000000 } from './migrations/1768000000000-Audit';
 import { UmsContract1769000000000 } from './migrations/1769000000000-UmsContract';
 import { CustomerPush1770000000000 } from './migrations/1770000000000-CustomerPush';
 import { NumberLimits1771200000000 } from './migrations/1771200000000-NumberLimits';
+import { VendorLimits1771500000000 } from './migrations/1771500000000-VendorLimits';
 
 export const migrations = [
   Initial1764000000000,
@@ -23,6 +24,7 @@ export const migrations = [
   UmsContract1769000000000,
   CustomerPush1770000000000,
   NumberLimits1771200000000,
+  VendorLimits1771500000000,
 ];
 
 /**

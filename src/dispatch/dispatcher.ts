@@ -10,11 +10,13 @@ import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { BATCHES_IN_FLIGHT } from '../vendors/config';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
-import { pickCarrier } from './carriers';
+import { VendorBreakers } from './breakers';
+import { type Carrier, pickCarrier } from './carriers';
 import { FailureBackoff } from './failureBackoff';
 import { prepareLegacyRows } from './legacyRows';
 import { Audit } from '../core/audit';
 import { type Accepted, type DispatchAccount, type Failed, type OutboxStore, outboxStore, type Retried } from './outbox';
+import { VendorLimiter } from './rateLimit';
 import { Slots } from './slots';
 
 /** Delay before retry n (1-based), doubling from twice the base: 2 s, 4 s, 8 s … at most 5 minutes by default. */
@@ -51,6 +53,10 @@ export class Dispatcher {
   /** The content audit legacy rows pass, as every send does (its rules are read from the database). */
   private readonly audit: Audit;
   private readonly slots = new Map<string, Slots>();
+  /** Each vendor's rate and open-request limits, shared with every node on the database. */
+  private readonly limits: VendorLimiter;
+  /** This node's circuit breaker per vendor (src/dispatch/breakers.ts); the admin API shows them. */
+  readonly breakers: VendorBreakers;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backoff: FailureBackoff;
   /**
@@ -72,6 +78,8 @@ export class Dispatcher {
     this.outbox = outboxStore(db);
     this.queues = queueStore(db);
     this.audit = new Audit(db);
+    this.limits = new VendorLimiter(db, config.vendors, this.owner, config.dispatch.leaseMs, log);
+    this.breakers = new VendorBreakers(config.vendors, log);
     this.backoff = new FailureBackoff('dispatch', log, config.dispatch.intervalMs);
     this.recording = new FailureBackoff('recording vendor outcomes', log, config.dispatch.intervalMs);
   }
@@ -85,6 +93,7 @@ export class Dispatcher {
   /** Stops claiming and waits until every batch in flight is sent and recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.limits.stop();
     this.resume();
     await this.loop;
     this.loop = null;
@@ -145,8 +154,13 @@ export class Dispatcher {
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
     // Rows no vendor of their route can carry fail at once, recorded per (first) vendor like a batch's outcomes.
     const uncarried = new Map<string, { rows: Send[]; outcomes: SendOutcome[] }>();
+    let held = 0;
     for (const row of rows) {
       const chosen = this.vendorFor(row, accounts.get(row.accountId ?? -1));
+      if ('held' in chosen) {
+        held++;
+        continue;
+      }
       if ('refused' in chosen) {
         const failed = uncarried.get(chosen.vendor) ?? { rows: [], outcomes: [] };
         failed.rows.push(row);
@@ -159,15 +173,36 @@ export class Dispatcher {
       group.rows.push(row);
       groups.set(vendor.name, group);
     }
+    if (held > 0)
+      this.log.info(
+        { rows: held },
+        'rows left for later: every vendor of their route that can carry them is out (breaker open); they come back when their lease ends',
+      );
+    const leaseEnd = now.getTime() + leaseMs;
     const calls: Promise<void>[] = [...uncarried].map(([vendor, failed]) => this.record(vendor, failed.rows, failed.outcomes));
-    for (const { vendor, rows: batch } of groups.values()) {
+    for (const { vendor, rows: group } of groups.values()) {
       const slots = this.slotsOf(vendor.name);
-      await slots.acquire();
-      const call = this.sendBatch(vendor, batch, accounts).finally(() => slots.release());
-      const settled = call.catch(() => undefined);
-      this.inFlight.add(settled);
-      void settled.then(() => this.inFlight.delete(settled));
-      calls.push(call);
+      // The vendor's limits may let the group go in parts, each when there is room; what finds none within its lease is left for later.
+      for (let rest = group; rest.length > 0; ) {
+        await slots.acquire();
+        const pass = await this.limits.admit(vendor.name, rest, leaseEnd).catch((err) => {
+          slots.release();
+          throw err;
+        });
+        if (!pass) {
+          slots.release();
+          break;
+        }
+        rest = rest.slice(pass.rows.length);
+        const call = this.sendBatch(this.breakers.guard(vendor), pass.rows, accounts).finally(() => {
+          pass.release();
+          slots.release();
+        });
+        const settled = call.catch(() => undefined);
+        this.inFlight.add(settled);
+        void settled.then(() => this.inFlight.delete(settled));
+        calls.push(call);
+      }
     }
     return { claimed: claimed.length, done: Promise.all(calls).then(() => undefined) };
   }
@@ -182,10 +217,11 @@ export class Dispatcher {
   }
 
   /**
-   * The row's vendor: retry n goes to vendor n mod route length, or the next after it that can carry the message
-   * (a template-only vendor refuses a text no template matches); when none can, why, to fail the row with.
+   * The row's vendor: retry n goes to vendor n mod route length, or the next after it that can carry the message (a
+   * template-only vendor refuses a text no template matches) and whose breaker lets it through. Held while every
+   * vendor that can carry it is out; when none can, why, to fail the row with.
    */
-  private vendorFor(row: Send, account: DispatchAccount | undefined): { vendor: Vendor } | { vendor: string; refused: string } {
+  private vendorFor(row: Send, account: DispatchAccount | undefined): Carrier {
     const route = account?.route
       ? account.route
           .split(',')
@@ -194,7 +230,7 @@ export class Dispatcher {
       : [];
     const names = route.length > 0 ? route : this.config.route;
     const rotated = names.map((_, i) => this.vendors.get(names[(row.attempts + i) % names.length]!)!);
-    return pickCarrier(rotated, messageOf(row, account));
+    return pickCarrier(rotated, messageOf(row, account), (name) => this.breakers.admits(name));
   }
 
   private async sendBatch(vendor: Vendor, rows: Send[], accounts: Map<number, DispatchAccount>): Promise<void> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../configError';
+import { type VendorLimits, vendorLimits } from './settings';
 import type { VendorType } from './types';
 
 /** A configured vendor: its adapter type and its validated settings. */
@@ -12,7 +13,19 @@ export interface VendorConfig {
    * flight (`batchesInFlight` in the file, any vendor type; BATCHES_IN_FLIGHT.default when not given).
    */
   batchesInFlight?: number;
+  /** Rate, open requests and breaker (`rateLimit`, `openRequests`, `breaker` in the file, any vendor type); defaults when not given. */
+  limits?: VendorLimits;
   settings: Record<string, unknown>;
+}
+
+/**
+ * The requests one dispatch batch may have open at the vendor at once: the adapter's `concurrency`
+ * where it has one (HTTP vendors), else one. A batch leases that many of the vendor's
+ * `openRequests` slots (fewer for fewer rows: every request carries at least one row).
+ */
+export function requestsPerBatch(config: Pick<VendorConfig, 'settings'>): number {
+  const concurrency = config.settings.concurrency;
+  return typeof concurrency === 'number' ? concurrency : 1;
 }
 
 /** The default of every vendor's `batchesInFlight`, and its range. */
@@ -75,7 +88,7 @@ export function loadVendorsFile(file: string, env: NodeJS.ProcessEnv, types: Ven
 export function validateVendor(file: string, name: string, raw: unknown, types: VendorType[]): VendorConfig {
   const where = `${file}: vendors.${name}`;
   if (!isRecord(raw)) throw new ConfigError(`${where}: must be a mapping with a type: key`);
-  const { type, batchesInFlight, ...rest } = raw;
+  const { type, batchesInFlight, rateLimit, openRequests, breaker, ...rest } = raw;
   const known = types.map((t) => t.type);
   const adapter = types.find((t) => t.type === type);
   if (typeof type !== 'string' || !adapter) {
@@ -84,21 +97,30 @@ export function validateVendor(file: string, name: string, raw: unknown, types: 
     );
   }
   const parsed = adapter.settings.safeParse(rest);
-  if (!parsed.success) {
-    // A misspelt key shows up as both an unknown key and a missing one: name the misspelling.
-    const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    throw new ConfigError(`${where}.${describeIssue(issues[0]!, adapter.settings, rest)}`);
-  }
+  if (!parsed.success) throw new ConfigError(`${where}.${describeIssue(parsed.error, adapter.settings, rest)}`);
   const settings = parsed.data as Record<string, unknown>;
-  if (batchesInFlight === undefined) return { type, settings };
+  const given = Object.fromEntries(Object.entries({ rateLimit, openRequests, breaker }).filter(([, v]) => v !== undefined));
+  const checked = vendorLimits.safeParse(given);
+  if (!checked.success) throw new ConfigError(`${where}.${describeIssue(checked.error, vendorLimits, given)}`);
+  const limits = checked.data;
+  const perBatch = requestsPerBatch({ settings });
+  if (limits.openRequests !== undefined && limits.openRequests < perBatch) {
+    throw new ConfigError(
+      `${where}.openRequests: ${limits.openRequests} is less than the vendor's concurrency (${perBatch}), the requests one batch may open; lower concurrency or raise openRequests`,
+    );
+  }
+  if (batchesInFlight === undefined) return { type, limits, settings };
   const { min, max } = BATCHES_IN_FLIGHT;
   if (typeof batchesInFlight !== 'number' || !Number.isInteger(batchesInFlight) || batchesInFlight < min || batchesInFlight > max) {
     throw new ConfigError(`${where}.batchesInFlight: must be a whole number from ${min} to ${max}, got ${JSON.stringify(batchesInFlight)}`);
   }
-  return { type, batchesInFlight, settings };
+  return { type, batchesInFlight, limits, settings };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodObject, given: unknown): string {
+/** The first issue of a refusal, in the file's words. */
+function describeIssue(error: z.ZodError, schema: z.ZodObject, given: unknown): string {
+  // A misspelt key shows up as both an unknown key and a missing one: name the misspelling.
+  const issue = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'))[0]!;
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;

@@ -41,3 +41,39 @@ export type SignaturePlacement = (typeof SIGNATURE_PLACEMENTS)[number];
 export function signatureSettings(placement: SignaturePlacement = 'prefix') {
   return { signaturePlacement: z.enum(SIGNATURE_PLACEMENTS).default(placement) };
 }
+
+/**
+ * Keys any vendor type takes, beside its adapter's own: how fast and how wide the dispatcher may
+ * use the vendor, counted over every gateway node sharing the database (src/dispatch/rateLimit.ts),
+ * and when this node takes the vendor out of the route (src/dispatch/breakers.ts).
+ */
+export const vendorLimits = z.strictObject({
+  /** The vendor's sending rate, all nodes together. */
+  rateLimit: z
+    .strictObject({
+      perSecond: z.number().positive().max(100_000),
+      /** What the vendor counts: numbers sent, or the parts of long texts (where it bills and limits by part). */
+      counts: z.enum(['messages', 'segments']).default('messages'),
+      /** The most the vendor may take at once after a quiet spell; one second of the rate when not given. */
+      burst: z.number().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
+  /** Requests open at the vendor at once, all nodes together. */
+  openRequests: z.int().min(1).max(1024).optional(),
+  /** `false` keeps the vendor in the route whatever its calls do. */
+  breaker: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Over `windowMs`, more than this share of failed calls takes the vendor out. */
+        failureRatio: z.number().gt(0).lt(1).default(0.5),
+        windowMs: z.int().min(1000).max(3_600_000).default(60_000),
+        /** Fewer calls than this in the window never open the breaker (a few failures of a quiet vendor are not an outage). */
+        minimumCalls: z.int().min(1).max(100_000).default(10),
+        /** How long the vendor stays out before one call probes it. */
+        halfOpenAfterMs: z.int().min(100).max(3_600_000).default(30_000),
+      }),
+    ])
+    .prefault({}),
+});
+export type VendorLimits = z.infer<typeof vendorLimits>;
