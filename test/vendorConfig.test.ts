@@ -48,6 +48,9 @@ vendors:
 route: [zt, backup]
 `;
 
+/** GOOD with one more line under the simulator vendor `backup`. */
+const withBackup = (line: string) => GOOD.replace('    delayMs: 10\n', `    delayMs: 10\n    ${line}\n`);
+
 describe('the vendors file', () => {
   test('a good file: settings validated, defaults filled, ${VAR} read from the environment', () => {
     const { vendors, route } = loadVendorsFile(file(GOOD), { ZT_PASSWORD: 's3cret' }, TYPES);
@@ -70,10 +73,7 @@ describe('the vendors file', () => {
   });
 
   test('rate, open requests and breaker: any vendor type takes them, beside its own keys', () => {
-    const yaml = GOOD.replace(
-      '    delayMs: 10\n',
-      '    delayMs: 10\n    rateLimit: { perSecond: 20, counts: segments }\n    openRequests: 3\n    breaker: { halfOpenAfterMs: 5000 }\n',
-    );
+    const yaml = withBackup('rateLimit: { perSecond: 20, counts: segments }\n    openRequests: 3\n    breaker: { halfOpenAfterMs: 5000 }');
     const { vendors } = loadVendorsFile(file(yaml), { ZT_PASSWORD: 's3cret' }, TYPES);
     assert.deepEqual(vendors.get('backup'), {
       type: 'simulator',
@@ -114,18 +114,15 @@ describe('the vendors file', () => {
     ],
     [
       'a rate limit of no speed',
-      GOOD.replace('    delayMs: 10\n', '    delayMs: 10\n    rateLimit: { perSecond: 0 }\n'),
+      withBackup('rateLimit: { perSecond: 0 }'),
       'vendors.backup.rateLimit.perSecond: Too small: expected number to be >0',
     ],
+    ['a misspelt limit key', withBackup('rateLimit: { perSecnd: 5 }'), 'vendors.backup.rateLimit.perSecnd: unknown key'],
+    ['a breaker given as true', withBackup('breaker: true'), 'vendors.backup.breaker: '],
     [
-      'a misspelt limit key',
-      GOOD.replace('    delayMs: 10\n', '    delayMs: 10\n    rateLimit: { perSecnd: 5 }\n'),
-      'vendors.backup.rateLimit.perSecnd: unknown key',
-    ],
-    [
-      'a breaker given as true',
-      GOOD.replace('    delayMs: 10\n', '    delayMs: 10\n    breaker: true\n'),
-      'vendors.backup.breaker: ',
+      'fewer open requests than one batch may open',
+      GOOD.replace('    username: acme\n', '    username: acme\n    openRequests: 2\n'),
+      "vendors.zt.openRequests: 2 is less than the vendor's concurrency (4)",
     ],
     ['broken YAML', 'vendors:\n  zt: [unclosed\n', 'line '],
   ];

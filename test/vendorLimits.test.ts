@@ -11,10 +11,14 @@ import { join } from 'node:path';
 import { after, type TestContext, test } from 'node:test';
 import { Send, SendStatus } from '../entities';
 import { openDatabase } from '../src/db/datasource';
+import { VendorBreakers } from '../src/dispatch/breakers';
+import { createLogger } from '../src/logger';
+import { vendorLimits } from '../src/vendors/settings';
+import type { SendOutcome } from '../src/vendors/types';
 import { createTestDatabase, startTestGateway } from './support/gateway';
 import { startServerProcess, stopServerProcess } from './support/process';
 import { call, DEMO_AUTH } from './support/soap';
-import { type ReceivedRequest, startFakeServer, waitFor } from './vendors/support';
+import { outbound, type ReceivedRequest, startFakeServer, waitFor } from './vendors/support';
 
 /**
  * A vendor for the generic adapter: POST `mobile`, `text` and our account as a form, one number a
@@ -154,29 +158,35 @@ test('two nodes on one MariaDB share one vendor rate: the vendor sees the config
   timeout: 60_000,
 }, async (t) => {
   const perSecond = 20;
+  const burst = 5;
   const sink = await startSink(t, 5);
-  const nodes = await twoNodes(t, config(`rateLimit: { perSecond: ${perSecond} }\n`), sink.url);
+  const nodes = await twoNodes(t, config(`rateLimit: { perSecond: ${perSecond}, burst: ${burst} }\n`), sink.url);
   const mobiles = await sendNumbers(nodes.serviceUrl, 13100000000, 200);
   await waitFor(() => sink.arrivals.flatMap((a) => a.mobiles).length >= mobiles.length, 30_000, 'every message at the vendor');
-  const times = sink.arrivals.map((a) => a.at);
-  const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
+  const times = sink.arrivals.flatMap((a) => a.mobiles.map(() => a.at)).sort((x, y) => x - y);
+  const seconds = (times.at(-1)! - times[0]!) / 1000;
   const byNode = (node: string) => sink.arrivals.filter((a) => a.node === node).reduce((n, a) => n + a.mobiles.length, 0);
-  // The bucket starts full (one second's worth, `burst` unset): the first second may carry up to twice the rate, and the
-  // rate holds after it. The 0.5 s of slack covers the time between a node taking its tokens on the database's clock and its
-  // request reaching the sink on a busy two-core machine, which shifts where a window's edges fall by up to that much.
-  const allowed = perSecond * (seconds + 0.5) + perSecond;
-  const measured = (mobiles.length - perSecond) / seconds;
+  /** The most messages the sink received in any `w` seconds. */
+  const busiest = (w: number) => {
+    let most = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (j < times.length && times[j]! < times[i]! + w * 1000) j++;
+      most = Math.max(most, j - i);
+    }
+    return most;
+  };
+  // A token bucket lets through at most `burst` + `perSecond` × w in any w seconds. The 0.5 s of slack is the time between a
+  // node taking its tokens (on the database's clock) and the last request of that part reaching the sink on a busy two-core
+  // machine: it shifts where a window's edges fall, by far less than that.
+  const allowed = (w: number) => burst + perSecond * (w + 0.5);
   console.log(
-    `combined rate: ${mobiles.length} messages in ${seconds.toFixed(2)} s; after the first second's burst ${measured.toFixed(2)}/s against a limit of ${perSecond}/s; node a ${byNode('a')}, node b ${byNode('b')}`,
+    `combined rate: ${mobiles.length} messages in ${seconds.toFixed(2)} s, ${((mobiles.length - burst) / seconds).toFixed(2)}/s after the first burst, against a limit of ${perSecond}/s (burst ${burst}); busiest second ${busiest(1)}, busiest 4 s ${busiest(4)}; node a ${byNode('a')}, node b ${byNode('b')}`,
   );
-  assert.ok(mobiles.length <= allowed, `${mobiles.length} messages in ${seconds} s is over the limit (at most ${allowed})`);
+  for (const w of [1, 2, 4, seconds])
+    assert.ok(busiest(w) <= allowed(w), `${busiest(w)} messages in ${w} s: over the limit (${allowed(w)})`);
   // Both nodes kept sending, and between them they used most of the budget: the limit, not idleness, set the pace.
   assert.ok(byNode('a') >= 40 && byNode('b') >= 40, `both nodes sent: a ${byNode('a')}, b ${byNode('b')}`);
-  assert.ok(measured >= perSecond * 0.6, `the nodes used the budget: ${measured.toFixed(2)}/s`);
-  for (let from = Math.min(...times); from + 1000 <= Math.max(...times); from += 250) {
-    const inWindow = sink.arrivals.filter((a) => a.at >= from + 1000 && a.at < from + 2000).reduce((n, a) => n + a.mobiles.length, 0);
-    assert.ok(inWindow <= perSecond * 1.5, `${inWindow} messages in the second from ${from + 1000}: the burst is spent after the first`);
-  }
+  assert.ok(mobiles.length / seconds >= perSecond * 0.8, 'the nodes used the budget');
   await assertNoneLost(nodes.databaseUrl, mobiles, sink.arrivals);
 });
 
@@ -203,7 +213,7 @@ test('a rate counted in segments: long texts take their parts from the budget (S
   });
   t.after(() => gw.stop());
   // 100 characters sent as one long message: two parts of 67, so 20 numbers cost 40 of a 10-a-second budget.
-  const mobiles = await sendNumbers(gw.serviceUrl, 13300000000, 20, '长'.repeat(98) + '【测试】', 1);
+  const mobiles = await sendNumbers(gw.serviceUrl, 13300000000, 20, `${'长'.repeat(98)}【测试】`, 1);
   await waitFor(() => sink.arrivals.flatMap((a) => a.mobiles).length >= mobiles.length, 20_000, 'every message at the vendor');
   const times = sink.arrivals.map((a) => a.at);
   const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
@@ -268,4 +278,49 @@ test('a failing vendor: its breaker opens, its rows go to the next vendor, and a
   // Counts: cloud took the probe and the 10 after it; steady the 3 early rows' retries and the 10 sent while cloud was out.
   assert.equal(flaky.arrivals.flatMap((a) => a.mobiles).length, 11);
   assert.equal(steady.arrivals.flatMap((a) => a.mobiles).length, 13);
+});
+
+test("the breaker's changes are logged and shown: open after mostly failed calls, half-open for one probe, closed by its success", async () => {
+  const lines: { msg: string; vendor: string; breaker: string }[] = [];
+  const log = createLogger('info', { write: (line: string) => lines.push(JSON.parse(line)) });
+  const configs = new Map([
+    ['cloud', { type: 'http', limits: vendorLimits.parse({ breaker: { minimumCalls: 4, halfOpenAfterMs: 100 } }), settings: {} }],
+  ]);
+  const breakers = new VendorBreakers(configs, log);
+  let answer: 'refuse' | 'fail' | 'accept' = 'refuse';
+  const outcome = (id: number): SendOutcome =>
+    answer === 'accept'
+      ? { id, ok: true, vendorMsgId: 'x' }
+      : { id, ok: false, retryable: answer === 'fail', error: answer === 'fail' ? 'HTTP 503' : 'bad number' };
+  const cloud = breakers.guard({ name: 'cloud', send: async (batch) => batch.map((m) => outcome(m.id)) });
+  const batch = [outbound(1, '13800138000')];
+  // Permanent refusals are the vendor working (the number's fault): they count for it.
+  for (let i = 0; i < 4; i++) await cloud.send(batch);
+  answer = 'fail';
+  for (let i = 0; i < 4; i++) await cloud.send(batch);
+  assert.equal(breakers.status(['cloud'])[0]!.state, 'closed', 'four failed calls of eight are not more than half');
+  await cloud.send(batch);
+  assert.deepEqual(
+    breakers.status(['cloud', 'other']).map((s) => [s.vendor, s.state, s.lastFailure]),
+    [
+      ['cloud', 'open', 'HTTP 503'],
+      ['other', 'off', null],
+    ],
+  );
+  assert.equal(breakers.admits('cloud'), false, 'out of the route while it cools down');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(breakers.admits('cloud'), true, 'one row may probe it');
+  assert.equal(breakers.admits('cloud'), false, 'and only one');
+  answer = 'accept';
+  await cloud.send(batch);
+  assert.equal(breakers.status(['cloud'])[0]!.state, 'closed');
+  assert.equal(breakers.admits('cloud'), true);
+  assert.deepEqual(
+    lines.map((l) => [l.vendor, l.breaker, l.msg.split(':')[0]]),
+    [
+      ['cloud', 'open', 'vendor breaker open'],
+      ['cloud', 'half-open', 'vendor breaker half-open'],
+      ['cloud', 'closed', 'vendor breaker closed'],
+    ],
+  );
 });

@@ -8,13 +8,19 @@ import type { VendorLimits } from '../vendors/settings';
 
 type RateLimit = NonNullable<VendorLimits['rateLimit']>;
 
+/** A vendor's rate and the size of its bucket. */
+interface Bucket {
+  rate: RateLimit;
+  capacity: number;
+}
+
 /**
  * The statements behind the shared limits, one set per dialect, each a single statement on the
  * `vendor_rate` and `vendor_slot` tables that computes with the database's clock.
  */
 interface LimitStatements {
-  /** Creates the vendor's bucket, full, and its first `slots` slots, where no node has yet. */
-  prepare(vendor: string, capacity: number, slots: number): Promise<void>;
+  /** Creates the vendor's bucket, full (unless it has no rate: `capacity` null), and its first `slots` slots, where no node has yet. */
+  prepare(vendor: string, capacity: number | null, slots: number): Promise<void>;
   /**
    * Takes `cost` tokens if the bucket, refilled at `perSecond` up to `capacity` since it was last
    * touched, holds at least `needed`; the bucket may go below zero (a part dearer than the whole
@@ -58,8 +64,8 @@ class MysqlLimits implements LimitStatements {
     };
   }
 
-  async prepare(vendor: string, capacity: number, slots: number): Promise<void> {
-    await this.pool.execute(this.sql.bucket, [vendor, capacity]);
+  async prepare(vendor: string, capacity: number | null, slots: number): Promise<void> {
+    if (capacity !== null) await this.pool.execute(this.sql.bucket, [vendor, capacity]);
     if (slots === 0) return;
     const values = Array.from({ length: slots }, (_, i) => [vendor, i + 1]);
     await this.pool.query('INSERT IGNORE INTO vendor_slot (vendor, slot) VALUES ?', [values]);
@@ -109,9 +115,9 @@ class SqliteLimits implements LimitStatements {
     };
   }
 
-  prepare(vendor: string, capacity: number, slots: number): Promise<void> {
+  prepare(vendor: string, capacity: number | null, slots: number): Promise<void> {
     return sqliteWrite(this.db, (sqlite) => {
-      sqlite.prepare(this.sql.bucket).run(vendor, capacity);
+      if (capacity !== null) sqlite.prepare(this.sql.bucket).run(vendor, capacity);
       if (slots > 0) sqlite.prepare(this.sql.slots).run(slots, vendor);
     });
   }
@@ -187,30 +193,23 @@ export class VendorLimiter {
     if (!rate && !openRequests) return { rows: [...rows], release: () => undefined };
     const timeoutMs = typeof config?.settings.timeoutMs === 'number' ? config.settings.timeoutMs : 0;
     const until = leaseEnd - timeoutMs;
-    const capacity = rate ? bucketCapacity(rate) : 0;
-    const part = rate ? within(rows, rate, capacity) : [...rows];
-    await this.prepare(vendor, capacity, openRequests ?? 0);
-    let holder: string | null = null;
-    if (openRequests) {
-      holder = `${this.owner}:${++this.leases}`;
-      const perBatch = requestsPerBatch(config!);
-      if (!(await this.leaseSlots(vendor, holder, Math.min(perBatch, part.length), openRequests, until)))
-        return this.leftOver(vendor, rows);
-    }
-    if (rate && !(await this.takeTokens(vendor, part, rate, capacity, until))) {
+    const bucket: Bucket | null = rate ? { rate, capacity: bucketCapacity(rate) } : null;
+    const part = bucket ? within(rows, bucket) : [...rows];
+    await this.prepare(vendor, bucket?.capacity ?? null, openRequests ?? 0);
+    const holder = openRequests ? `${this.owner}:${++this.leases}` : null;
+    const slots = Math.min(requestsPerBatch(config!), part.length);
+    if (holder && !(await this.leaseSlots(vendor, holder, slots, openRequests!, until))) return this.leftOver(vendor, rows);
+    if (bucket && !(await this.takeTokens(vendor, part, bucket, until))) {
       if (holder) await this.store.release(holder);
       return this.leftOver(vendor, rows);
     }
-    const leased = holder;
-    return {
-      rows: part,
-      release: () => {
-        if (leased)
-          this.store
-            .release(leased)
-            .catch((err) => this.log.warn({ err, vendor }, 'open-request slots not given back; they come back when their lease ends'));
-      },
+    const release = () => {
+      if (!holder) return;
+      this.store
+        .release(holder)
+        .catch((err) => this.log.warn({ err, vendor }, 'open-request slots not given back; they come back when their lease ends'));
     };
+    return { rows: part, release };
   }
 
   private leftOver(vendor: string, rows: readonly Send[]): null {
@@ -222,7 +221,7 @@ export class VendorLimiter {
     return null;
   }
 
-  private prepare(vendor: string, capacity: number, slots: number): Promise<void> {
+  private prepare(vendor: string, capacity: number | null, slots: number): Promise<void> {
     let prepared = this.prepared.get(vendor);
     if (!prepared) {
       prepared = this.store.prepare(vendor, capacity, slots);
@@ -244,7 +243,7 @@ export class VendorLimiter {
   }
 
   /** Takes the part's tokens; false when `until` came first. */
-  private async takeTokens(vendor: string, part: readonly Send[], rate: RateLimit, capacity: number, until: number): Promise<boolean> {
+  private async takeTokens(vendor: string, part: readonly Send[], { rate, capacity }: Bucket, until: number): Promise<boolean> {
     const cost = part.reduce((sum, row) => sum + costOf(row, rate), 0);
     const needed = Math.min(cost, capacity);
     for (;;) {
@@ -282,7 +281,7 @@ function costOf(row: Send, rate: RateLimit): number {
 }
 
 /** The leading rows that together cost no more than the bucket holds when full (at least one row). */
-function within(rows: readonly Send[], rate: RateLimit, capacity: number): Send[] {
+function within(rows: readonly Send[], { rate, capacity }: Bucket): Send[] {
   let cost = 0;
   let n = 0;
   while (n < rows.length && (n === 0 || cost + costOf(rows[n]!, rate) <= capacity)) cost += costOf(rows[n++]!, rate);
