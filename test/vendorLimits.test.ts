@@ -231,6 +231,20 @@ test('a rate counted in segments: long texts take their parts from the budget (S
   assert.ok(rows.every((r) => r.segments === 2 && r.attempts === 1));
 });
 
+test('open requests on SQLite, one node: its batches in flight share the slots', { timeout: 30_000 }, async (t) => {
+  const sink = await startSink(t, 80);
+  // batchesInFlight 4 × concurrency 2 could open 8 at once.
+  const gw = await startTestGateway({
+    config: config('openRequests: 2\n'),
+    env: { VENDOR_URL: `${sink.url}/a/cloud`, DISPATCH_BATCH_SIZE: '4' },
+  });
+  t.after(() => gw.stop());
+  const mobiles = await sendNumbers(gw.serviceUrl, 13500000000, 24);
+  await waitFor(() => sink.arrivals.length >= mobiles.length, 20_000, 'every message at the vendor');
+  assert.equal(sink.state.maxOpen, 2);
+  await assertNoneLost(gw.databaseUrl, mobiles, sink.arrivals);
+});
+
 test('a failing vendor: its breaker opens, its rows go to the next vendor, and a probe puts it back', { timeout: 40_000 }, async (t) => {
   const flaky = await startSink(t, 0);
   const steady = await startSink(t, 0);
