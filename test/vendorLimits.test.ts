@@ -115,6 +115,17 @@ async function twoNodes(t: TestContext, yaml: string, sinkUrl: string) {
   return { serviceUrl: `${a.url}/services/userApi`, databaseUrl: database.databaseUrl };
 }
 
+/** One in-process gateway on SQLite delivering through a sink, as node a. */
+async function oneNode(t: TestContext, limits: string, { delayMs, batchSize }: { delayMs: number; batchSize: number }) {
+  const sink = await startSink(t, delayMs);
+  const gw = await startTestGateway({
+    config: config(limits),
+    env: { VENDOR_URL: `${sink.url}/a/cloud`, DISPATCH_BATCH_SIZE: String(batchSize) },
+  });
+  t.after(() => gw.stop());
+  return { sink, gw };
+}
+
 /** `count` numbers from `first` on, sent in calls of 50 numbers as a legacy caller would. */
 async function sendNumbers(
   serviceUrl: string,
@@ -212,12 +223,7 @@ test('two nodes on one MariaDB share open requests: the vendor never has more op
 });
 
 test('a rate counted in segments: long texts take their parts from the budget (SQLite, one node)', { timeout: 30_000 }, async (t) => {
-  const sink = await startSink(t, 0);
-  const gw = await startTestGateway({
-    config: config('rateLimit: { perSecond: 10, counts: segments, burst: 10 }\n'),
-    env: { VENDOR_URL: `${sink.url}/a/cloud`, DISPATCH_BATCH_SIZE: '10' },
-  });
-  t.after(() => gw.stop());
+  const { sink, gw } = await oneNode(t, 'rateLimit: { perSecond: 10, counts: segments, burst: 10 }\n', { delayMs: 0, batchSize: 10 });
   // 100 characters sent as one long message: two parts of 67, so 20 numbers cost 40 of a 10-a-second budget.
   const mobiles = await sendNumbers(gw.serviceUrl, 13300000000, 20, `${'长'.repeat(98)}【测试】`, 1);
   await waitFor(() => sink.arrivals.flatMap((a) => a.mobiles).length >= mobiles.length, 20_000, 'every message at the vendor');
@@ -232,13 +238,8 @@ test('a rate counted in segments: long texts take their parts from the budget (S
 });
 
 test('open requests on SQLite, one node: its batches in flight share the slots', { timeout: 30_000 }, async (t) => {
-  const sink = await startSink(t, 80);
   // batchesInFlight 4 × concurrency 2 could open 8 at once.
-  const gw = await startTestGateway({
-    config: config('openRequests: 2\n'),
-    env: { VENDOR_URL: `${sink.url}/a/cloud`, DISPATCH_BATCH_SIZE: '4' },
-  });
-  t.after(() => gw.stop());
+  const { sink, gw } = await oneNode(t, 'openRequests: 2\n', { delayMs: 80, batchSize: 4 });
   const mobiles = await sendNumbers(gw.serviceUrl, 13500000000, 24);
   await waitFor(() => sink.arrivals.length >= mobiles.length, 20_000, 'every message at the vendor');
   assert.equal(sink.state.maxOpen, 2);
