@@ -23,6 +23,8 @@ import type { Vendor } from '../vendors/types';
  *   POST /admin/audit/check              {content, username?}: {ok} or {ok: false, reason, detail}
  *   GET  /admin/vendors/:name/balance    the balance at the vendor
  *   GET  /admin/vendors                  each vendor's breaker on this node: [{vendor, state, since, lastFailure}]
+ *   POST /admin/vendors/:name/templates  a template vendor's list fetched again now: {vendor, templates} (every
+ *                                        pattern it now tries), 502 with the error when the platform did not answer
  */
 export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: string, breakers: () => BreakerStatus[]): Middleware {
   const expected = Buffer.from(`Bearer ${token}`);
@@ -58,6 +60,7 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
     const requireSignature = /^\/admin\/accounts\/([^/]+)\/require-signature$/.exec(ctx.path);
     const push = /^\/admin\/accounts\/([^/]+)\/push$/.exec(ctx.path);
     const numberLimits = /^\/admin\/accounts\/([^/]+)\/number-limits$/.exec(ctx.path);
+    const templates = /^\/admin\/vendors\/([^/]+)\/templates$/.exec(ctx.path);
 
     try {
       await adminWrite();
@@ -106,6 +109,14 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
         const username = decodeURIComponent(numberLimits[1]!);
         const scope = str('scope') || 'codes';
         ctx.body = { username, numberLimits: await core.accounts.setNumberLimits(username, body.limits, scope), scope };
+      } else if (templates) {
+        const name = decodeURIComponent(templates[1]!);
+        const vendor = vendors.get(name);
+        if (!vendor) return bad(ctx, `no vendor ${name}`, 404);
+        if (!vendor.templates?.list) return bad(ctx, `vendor ${name} lists no templates to fetch`, 409);
+        const failed = await vendor.templates.list.refresh();
+        if (failed) return bad(ctx, `the template list was not fetched: ${failed.message}`, 502);
+        ctx.body = { vendor: name, templates: vendor.templates.book.describe() };
       } else if (ctx.path === '/admin/audit/words' || ctx.path === '/admin/audit/words/remove') {
         if (!str('word')) return bad(ctx, 'word is required');
         const username = str('username') || undefined;

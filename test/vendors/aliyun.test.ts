@@ -185,3 +185,30 @@ describe('aliyun: error codes and reports', () => {
     assert.throws(() => parseReportPush('up', { body: Buffer.from('[{"success":true}]') }), /without biz_id/);
   });
 });
+
+describe('aliyun: the template list fetched again on an operator command', () => {
+  test('POST /admin/vendors/:name/templates fetches the list now; a text only the new template carries goes out as it', async () => {
+    const templates = [...ALIYUN_TEMPLATES];
+    const fake = await startFakeAliyun(templates);
+    const gw = await startGatewayWith(`vendors:\n${upstream()}route: [upstream]\n`, fake.url);
+    const refresh = (name: string) =>
+      fetch(`${gw.url}/admin/vendors/${name}/templates`, { method: 'POST', headers: { authorization: `Bearer ${gw.adminToken}` } });
+    try {
+      const codes = async (res: Response) => {
+        assert.equal(res.status, 200);
+        return ((await res.json()) as { templates: { template: string }[] }).templates.map((t) => t.template);
+      };
+      assert.ok(!(await codes(await refresh(VENDOR_NAME))).includes('SMS_228533400'));
+      templates.push({ code: 'SMS_228533400', content: '您的快递${number}已到驿站' });
+      assert.ok((await codes(await refresh(VENDOR_NAME))).includes('SMS_228533400'));
+      await sendSms(gw, '13800138000', '【测试】您的快递SF1234已到驿站');
+      for (let i = 0; i < 200 && fake.sends.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const send = fake.sends.at(-1);
+      assert.deepEqual([send?.templateCode, send?.entries[0]?.templateParam], ['SMS_228533400', { number: 'SF1234' }]);
+      assert.equal((await refresh('nobody')).status, 404);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
