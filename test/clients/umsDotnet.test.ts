@@ -3,11 +3,12 @@
  * WSDL the gateway serves (Debian's mono-devel, libmono-system-web-services4.0-cil): the whole
  * loop, as ums/UmsMain.cs runs it.
  */
+import assert from 'node:assert/strict';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DIALECTS, startTestGateway } from '../support/gateway';
-import { anyExists, onPath, removeDir, runOk, skipOrFail, tempDir } from './run';
+import { anyExists, describeRun, onPath, removeDir, run, runOk, skipOrFail, tempDir } from './run';
 import { checkUmsLoop, prepareUmsLoop, UMS_SERIAL } from './umsLoop';
 
 for (const dialect of DIALECTS) {
@@ -24,8 +25,17 @@ for (const dialect of DIALECTS) {
       await runOk('wsdl', ['-nologo', '-out:Proxy.cs', `${endpoint}?wsdl`], { cwd: dir, timeoutMs: 60_000 });
       await copyFile(path.join(__dirname, 'ums', 'UmsMain.cs'), path.join(dir, 'UmsMain.cs'));
       await runOk('mcs', ['-r:System.Web.Services', 'Proxy.cs', 'UmsMain.cs', '-out:ums.exe'], { cwd: dir, timeoutMs: 120_000 });
-      const r = await runOk('mono', ['ums.exe', endpoint, UMS_SERIAL], { cwd: dir, timeoutMs: 90_000 });
-      await checkUmsLoop(r.stdout.toString('utf8'), gw);
+      const r = await run('mono', ['ums.exe', endpoint, UMS_SERIAL], { cwd: dir, timeoutMs: 90_000 });
+      const printed = r.stdout.toString('utf8');
+      if (r.code !== 0) {
+        // Mono 6.8 sometimes aborts while it tears its threads down after Main has returned (an assertion in
+        // mono-threads.c, mono/mono#10832): every answer was printed and checked by then. Anything else fails.
+        const teardownAbort =
+          (r.signal === 'SIGABRT' || r.code === 134) && /^done -$/m.test(printed) && r.stderr.toString('utf8').includes('mono-threads.c');
+        assert.ok(teardownAbort, describeRun(r));
+        t.diagnostic(`mono aborted in its thread teardown after the loop: ${describeRun(r).slice(0, 300)}`);
+      }
+      await checkUmsLoop(printed, gw);
     } finally {
       await gw.stop();
       await removeDir(dir);

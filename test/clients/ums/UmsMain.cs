@@ -5,7 +5,7 @@
 //   mono ums.exe ENDPOINT SERIAL
 // Sms, Report until the send's report is in, Reply, ReplyConfirm by the id Reply gave, Reply again,
 // SearchSmsNum, Auditing. Prints one line per answer, `name BASE64(UTF-8 text)` (`name -` for
-// null); an exception goes to stderr with exit code 2.
+// null), then `done -` once every answer is out; an exception goes to stderr with exit code 2.
 using System;
 using System.Text;
 using System.Threading;
@@ -55,6 +55,8 @@ public static class UmsMain {
             Print("balance", result + ";" + number);
             Print("audit", sms.Auditing("100001", "demo", "demo123", "您的验证码是1234"));
             Print("auditRefused", sms.Auditing("100001", "demo", "demo123", "本店代开发票"));
+            Console.WriteLine("done -");
+            Console.Out.Flush();
             return 0;
         } catch (Exception e) {
             Console.Error.WriteLine(e);
