@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { DataSource } from 'typeorm';
+import { type DataSource, Like } from 'typeorm';
 import { BalanceLedger, ParkedReport, Report, Send, SendStatus } from '../entities';
 import { loadConfig } from '../src/config';
 import { ConfigError } from '../src/configError';
@@ -9,7 +9,9 @@ import { openDatabase } from '../src/db/datasource';
 import { queueStore } from '../src/core/queues';
 import { applyParked, type DeliveryStatus } from '../src/core/reports';
 import { inTransaction } from '../src/db/transaction';
+import { Audit } from '../src/core/audit';
 import { Dispatcher } from '../src/dispatch/dispatcher';
+import { prepareLegacyRows } from '../src/dispatch/legacyRows';
 import { outboxStore } from '../src/dispatch/outbox';
 import { createLogger } from '../src/logger';
 import { VENDOR_TYPES } from '../src/vendors';
@@ -295,7 +297,7 @@ for (const dialect of DIALECTS) {
       const vendors = new Map([['slow', { type: 'simulator', batchesInFlight: 3, settings: {} }]]);
       const d = dispatcher([slow], { dispatch: { ...config.dispatch, batchSize: 5, intervalMs: 10 }, vendors });
       d.start();
-      const leased = () => db.getRepository(Send).countBy({ batchId, claimOwner: d.owner });
+      const leased = () => db.getRepository(Send).countBy({ batchId, claimOwner: Like(`${d.owner}#%`) });
       // Three calls in flight, and the batch claimed after them waiting for a slot.
       await waitUntil(async () => gates.length === 3 && (await leased()) === 20);
       await new Promise((r) => setTimeout(r, 50));
@@ -337,6 +339,139 @@ for (const dialect of DIALECTS) {
       const account = (await core.accounts.find('overtaken'))!;
       assert.equal(account.balanceGateway, 998, 'not refunded: the rows were sent');
       assert.equal(await db.getRepository(Report).countBy({ accountId: account.id }), 0, 'no failure reported');
+    });
+
+    /**
+     * Two claims of the same rows, as one node (one owner) makes them after its first lease ran out:
+     * T, then T + 2 s. The claim's `now` is a parameter, so the lease lapses without waiting.
+     */
+    const claimTwice = async (owner: string, ids: number[]) => {
+      const at = Date.now();
+      const first = await outboxStore(db).claim(`${owner}#1`, 100, new Date(at), new Date(at + 1000));
+      const second = await outboxStore(db).claim(`${owner}#2`, 100, new Date(at + 2000), new Date(at + 60_000));
+      const ours = (rows: Send[]) => rows.filter((r) => ids.includes(Number(r.ID)));
+      assert.deepEqual(
+        ours(first).map((r) => Number(r.ID)),
+        ids,
+        'the first claim took the rows',
+      );
+      assert.deepEqual(
+        ours(second).map((r) => Number(r.ID)),
+        ids,
+        'the second claim took them again once the lease lapsed',
+      );
+      return { first: ours(first), second: ours(second) };
+    };
+
+    test("a claim's late outcome (accept, retry or fail) changes nothing once its rows were claimed again, even by the same owner", async () => {
+      await sendLeftovers();
+      const { batchId } = await submit('fenced', 3);
+      const ids = (await rowsOf(batchId)).map((r) => Number(r.ID));
+      const { first, second } = await claimTwice('one-node', ids);
+      const late = (row: Send) => ({ id: Number(row.ID), claim: row.claimOwner! });
+      const at = new Date();
+      let failedNow: number[] = [];
+      await inTransaction(db, async (m) => {
+        const outcomes = outboxStore(db).in(m);
+        await outcomes.accept('late', at, [{ ...late(first[0]!), vendorMsgId: 'late-accept' }]);
+        await outcomes.retry('late', [{ ...late(first[1]!), nextAttemptAt: at, error: 'late retry' }]);
+        failedNow = await outcomes.fail('late', at, [{ ...late(first[2]!), error: 'late failure' }]);
+      });
+      assert.deepEqual(failedNow, [], 'nothing failed by the lapsed claim');
+      const untouched = await rowsOf(batchId);
+      assert.deepEqual(
+        untouched.map((r) => [r.STATUS, r.claimOwner, r.attempts, r.vendor, r.vendorMsgId, r.lastError]),
+        ids.map(() => [SendStatus.waiting, 'one-node#2', 0, null, null, null]),
+      );
+      await inTransaction(db, (m) =>
+        outboxStore(db)
+          .in(m)
+          .accept(
+            'current',
+            at,
+            second.map((r) => ({ ...late(r), vendorMsgId: `current-${r.ID}` })),
+          ),
+      );
+      const sent = await rowsOf(batchId);
+      assert.deepEqual(
+        sent.map((r) => [r.STATUS, r.claimOwner, r.attempts, r.vendor, r.vendorMsgId]),
+        ids.map((id) => [SendStatus.submitted, null, 1, 'current', `current-${id}`]),
+      );
+      assert.equal((await core.accounts.find('fenced'))!.balanceGateway, 997, 'charged once, refunded never');
+    });
+
+    test('a legacy row is charged and filled in only by the claim that still holds it', async () => {
+      await sendLeftovers();
+      const account = await core.accounts.create('fenced-legacy', 'pw', { 1: 10 });
+      const insert = (infoto: string) =>
+        db.query(
+          `INSERT INTO send (Createtime, hostname, infotype, infoto, userid, RECVUSERID, content, contentsize, STATUS, YYB)
+           VALUES (CURRENT_TIMESTAMP, '10.0.0.8', 8, ?, NULL, 'fence', '旧系统', 3, 0, 1)`,
+          [infoto],
+        );
+      await insert('13800138009');
+      await insert('not-a-number');
+      const ids = (await db.getRepository(Send).find({ where: { RECVUSERID: 'fence' }, order: { ID: 'ASC' } })).map((r) => Number(r.ID));
+      const { first, second } = await claimTwice('legacy-node', ids);
+      const legacyConfig = { ...config, legacy: { ...config.legacy, defaultAccount: 'fenced-legacy' } };
+      const prepare = (rows: Send[]) => prepareLegacyRows(db, rows, legacyConfig, new Audit(db), log);
+      assert.deepEqual(await prepare(first), [], 'the lapsed claim prepares nothing');
+      const afterLapsed = await db.getRepository(Send).find({ where: { RECVUSERID: 'fence' }, order: { ID: 'ASC' } });
+      assert.deepEqual(
+        afterLapsed.map((r) => [r.STATUS, r.accountId, r.claimOwner, r.lastError]),
+        ids.map(() => [SendStatus.waiting, null, 'legacy-node#2', null]),
+        'neither charged nor failed',
+      );
+      assert.equal((await core.accounts.find('fenced-legacy'))!.balanceGateway, 10);
+      const ready = await prepare(second);
+      assert.deepEqual(
+        ready.map((r) => [Number(r.ID), r.accountId, r.charged]),
+        [[ids[0], account.id, 1]],
+      );
+      const rejected = await db.getRepository(Send).findOneByOrFail({ ID: ids[1] });
+      assert.equal(rejected.STATUS, SendStatus.failed, 'the bad number is failed by the claim that holds it');
+      assert.equal((await core.accounts.find('fenced-legacy'))!.balanceGateway, 9, 'charged once');
+      await inTransaction(db, (m) =>
+        outboxStore(db)
+          .in(m)
+          .accept('current', new Date(), [{ id: ids[0]!, claim: 'legacy-node#2', vendorMsgId: 'legacy-sent' }]),
+      );
+    });
+
+    test("one node's vendor answer that comes after its lease lapsed and it claimed the rows again is not recorded, nor sent again", async () => {
+      await sendLeftovers();
+      const { batchId } = await submit('same-node', 2);
+      const calls: { batch: OutboundMessage[]; answer: (outcomes: SendOutcome[]) => void }[] = [];
+      const gated: Vendor = {
+        name: 'gated',
+        send: (batch) => new Promise((answer) => calls.push({ batch, answer })),
+      };
+      const node = dispatcher([gated], { dispatch: { ...config.dispatch, leaseMs: 50 } });
+      const firstRound = node.tick();
+      await waitUntil(async () => calls.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      const secondRound = node.tick();
+      await waitUntil(async () => calls.length === 2);
+      const [first, second] = calls;
+      assert.deepEqual(
+        second!.batch.map((m) => m.id),
+        first!.batch.map((m) => m.id),
+        'the same node claimed the rows again',
+      );
+      // The first call's answer comes while the second is in flight: a retry would free the rows for a third send.
+      first!.answer(first!.batch.map((m) => ({ id: m.id, ok: false, retryable: true, error: 'busy, too late' })));
+      await firstRound;
+      const held = await rowsOf(batchId);
+      assert.ok(held.every((r) => r.STATUS === SendStatus.waiting && r.attempts === 0 && r.lastError === null && r.claimOwner !== null));
+      second!.answer(second!.batch.map(accepted('second')));
+      await secondRound;
+      const rows = await rowsOf(batchId);
+      assert.deepEqual(
+        rows.map((r) => [r.STATUS, r.vendorMsgId, r.attempts, r.lastError]),
+        rows.map((r) => [SendStatus.submitted, `second-${r.ID}`, 1, null]),
+      );
+      assert.equal(await node.tick(), 0, 'nothing is due again');
+      assert.equal(calls.length, 2);
     });
 
     test('a batch of reports is applied as one by one: repeats, unknown then final, numbers, unknown ids', async () => {

@@ -47,7 +47,13 @@ interface Round {
  * so at most one batch waits (less than one vendor call, far inside its lease).
  */
 export class Dispatcher {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /**
+   * This process, as the lease columns name it: its host (cut so that a claim's token still fits
+   * the 64 characters of `claim_owner`), its pid, and a random part, since a restart may reuse a pid.
+   */
+  readonly owner = `${hostname().slice(0, 32)}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  /** How many claims this process has made: the last part of each claim's fencing token. */
+  private claims = 0;
   private readonly outbox: OutboxStore;
   private readonly queues: QueueStore;
   /** The content audit legacy rows pass, as every send does (its rules are read from the database). */
@@ -146,10 +152,14 @@ export class Dispatcher {
   private async round(): Promise<Round> {
     const now = new Date();
     const { batchSize, leaseMs } = this.config.dispatch;
-    const claimed = await this.outbox.claim(this.owner, batchSize, now, new Date(now.getTime() + leaseMs));
+    // Every claim writes a token of its own into its rows' claim_owner, and every outcome is recorded
+    // only where the row still carries it: an answer that comes back after the lease ran out and the
+    // row was claimed again (by another node, or by this one) changes nothing and sends nothing again.
+    const claim = `${this.owner}#${++this.claims}`;
+    const claimed = await this.outbox.claim(claim, batchSize, now, new Date(now.getTime() + leaseMs));
     if (claimed.length === 0) return { claimed: 0, done: Promise.resolve() };
     // Rows legacy SQL inserted (no account) are charged and filled in first, or failed with a reason.
-    const rows = await prepareLegacyRows(this.db, claimed, this.owner, this.config, this.audit, this.log);
+    const rows = await prepareLegacyRows(this.db, claimed, this.config, this.audit, this.log);
     const accounts = await this.outbox.accounts([...new Set(rows.flatMap((r) => (r.accountId === null ? [] : [r.accountId])))]);
     const groups = new Map<string, { vendor: Vendor; rows: Send[] }>();
     // Rows no vendor of their route can carry fail at once, recorded per (first) vendor like a batch's outcomes.
@@ -252,8 +262,8 @@ export class Dispatcher {
 
   /**
    * Records a vendor batch's outcomes in one transaction: one statement each for the accepted, the
-   * retried and the failed rows, only rows this node still holds (a row whose lease ran out and that
-   * another node claimed is left to it). Failed rows are refunded and reported, and reports that came
+   * retried and the failed rows, only rows still held by the claim that sent them (a row whose lease
+   * ran out and that was claimed again is left to that claim). Failed rows are refunded and reported, and reports that came
    * before their vendor id are applied.
    */
   private async record(vendor: string, rows: Send[], outcomes: SendOutcome[]): Promise<void> {
@@ -270,22 +280,23 @@ export class Dispatcher {
         error: `${vendor} gave no answer for this message`,
       };
       const attempts = row.attempts + 1;
-      if (outcome.ok) accepted.push({ id: row.ID, vendorMsgId: outcome.vendorMsgId });
+      // A claimed row carries the token of the claim that gave it to us.
+      const claimed = { id: row.ID, claim: row.claimOwner! };
+      if (outcome.ok) accepted.push({ ...claimed, vendorMsgId: outcome.vendorMsgId });
       else if (outcome.retryable && attempts < this.config.dispatch.maxAttempts) {
         const nextAttemptAt = new Date(at.getTime() + backoffMs(attempts, this.config.dispatch.retryBaseMs));
-        retried.push({ id: row.ID, nextAttemptAt, error: outcome.error.slice(0, 255) });
+        retried.push({ ...claimed, nextAttemptAt, error: outcome.error.slice(0, 255) });
       } else failed.push({ row, error: outcome.error.slice(0, 255) });
     }
     await inTransaction(this.db, async (m) => {
       const outbox = this.outbox.in(m);
-      await outbox.accept(this.owner, vendor, at, accepted);
-      await outbox.retry(this.owner, vendor, retried);
+      await outbox.accept(vendor, at, accepted);
+      await outbox.retry(vendor, retried);
       const failedNow = new Set(
         await outbox.fail(
-          this.owner,
           vendor,
           at,
-          failed.map((f): Failed => ({ id: f.row.ID, error: f.error })),
+          failed.map((f): Failed => ({ id: f.row.ID, claim: f.row.claimOwner!, error: f.error })),
         ),
       );
       const refused = failed.filter((f) => failedNow.has(f.row.ID));

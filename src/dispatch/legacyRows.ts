@@ -32,17 +32,11 @@ export const LEGACY_REJECTED = 'REJECTED';
  * audits the content as every send is audited, charges the account's LEGACY_POOL and fills in the gateway's columns, one transaction a row, one
  * `batch` row (and batch id) a row. A row it cannot send fails for good (STATUS 3, `last_error` says
  * why, `report_status` REJECTED), uncharged, with a failure report for the account when one is known.
+ * Each row is touched only while it still carries its claim's token (`claim_owner`, as claimed).
  * Returns the claimed rows to send: the gateway's own as they were, legacy ones as now filled in.
  * It never throws for one row: an unexpected error leaves that row to its lease and the next round.
  */
-export async function prepareLegacyRows(
-  db: DataSource,
-  rows: Send[],
-  owner: string,
-  config: Config,
-  audit: Audit,
-  log: Logger,
-): Promise<Send[]> {
+export async function prepareLegacyRows(db: DataSource, rows: Send[], config: Config, audit: Audit, log: Logger): Promise<Send[]> {
   const ready: Send[] = [];
   for (const row of rows) {
     if (row.accountId !== null) {
@@ -50,14 +44,14 @@ export async function prepareLegacyRows(
       continue;
     }
     try {
-      const prepared = await inTransaction(db, (m) => prepare(m, row, owner, config, audit));
+      const prepared = await inTransaction(db, (m) => prepare(m, row, config, audit));
       if (prepared) ready.push(prepared);
     } catch (err) {
       if (err instanceof LostClaim) continue;
       try {
-        if (err instanceof LegacyRejection) await inTransaction(db, (m) => reject(m, row, owner, config, err));
+        if (err instanceof LegacyRejection) await inTransaction(db, (m) => reject(m, row, config, err));
         // A concurrent charge took the balance between the check and the charge.
-        else if (err instanceof Failure && err.code === 'insufficientBalance') await rejectAsInsufficient(db, row, owner, config);
+        else if (err instanceof Failure && err.code === 'insufficientBalance') await rejectAsInsufficient(db, row, config);
         else log.warn({ err, sendId: row.ID }, 'legacy row could not be prepared; it is retried when its lease ends');
       } catch (failed) {
         log.warn({ err: failed, sendId: row.ID }, 'legacy row could not be marked failed; it is retried when its lease ends');
@@ -67,10 +61,10 @@ export async function prepareLegacyRows(
   return ready;
 }
 
-async function rejectAsInsufficient(db: DataSource, row: Send, owner: string, config: Config): Promise<void> {
+async function rejectAsInsufficient(db: DataSource, row: Send, config: Config): Promise<void> {
   await inTransaction(db, async (m) => {
     const account = await resolveAccount(m, row, config);
-    await reject(m, row, owner, config, new LegacyRejection(insufficient(row, account, config), account, normalizeMobile(row.infoto)));
+    await reject(m, row, config, new LegacyRejection(insufficient(row, account, config), account, normalizeMobile(row.infoto)));
   });
 }
 
@@ -90,7 +84,7 @@ async function resolveAccount(m: EntityManager, row: Send, config: Config): Prom
   return account;
 }
 
-async function prepare(m: EntityManager, row: Send, owner: string, config: Config, audit: Audit): Promise<Send | null> {
+async function prepare(m: EntityManager, row: Send, config: Config, audit: Audit): Promise<Send | null> {
   const account = await resolveAccount(m, row, config);
   const mobile = normalizeMobile(row.infoto ?? '');
   const refuse = (why: string) => new LegacyRejection(why, account, mobile);
@@ -129,20 +123,20 @@ async function prepare(m: EntityManager, row: Send, owner: string, config: Confi
     contentsize: row.contentsize ?? characterCount(content),
     batchId,
   };
-  const updated = await m.getRepository(Send).update({ ID: row.ID, claimOwner: owner, accountId: IsNull() }, filled);
-  // Our lease ran out and another node took the row: undo the charge by rolling back.
+  const updated = await m.getRepository(Send).update({ ID: row.ID, claimOwner: row.claimOwner!, accountId: IsNull() }, filled);
+  // Our lease ran out and the row was claimed again: undo the charge by rolling back.
   if ((updated.affected ?? 0) !== 1) throw new LostClaim();
   return Object.assign(row, filled);
 }
 
 class LostClaim extends Error {}
 
-async function reject(m: EntityManager, row: Send, owner: string, config: Config, why: LegacyRejection): Promise<void> {
+async function reject(m: EntityManager, row: Send, config: Config, why: LegacyRejection): Promise<void> {
   const now = new Date();
   const account = why.account;
   const infoto = why.mobile ?? (row.infoto ?? '').slice(0, 32);
   const updated = await m.getRepository(Send).update(
-    { ID: row.ID, claimOwner: owner, accountId: IsNull(), STATUS: SendStatus.waiting },
+    { ID: row.ID, claimOwner: row.claimOwner!, accountId: IsNull(), STATUS: SendStatus.waiting },
     {
       STATUS: SendStatus.failed,
       lastError: why.message.slice(0, 255),

@@ -13,38 +13,46 @@ import { SqliteOutbox } from './sqlite';
 /** What sending needs of a row's account. */
 export type DispatchAccount = Pick<Account, 'id' | 'route' | 'extNo' | 'signature'>;
 
-export interface Accepted {
+/**
+ * A row as one claim holds it: `claim` is the fencing token that claim wrote into `claim_owner`.
+ * Every outcome statement (and the preparation of a legacy row) touches the row only while it still
+ * carries that token, so a claim whose lease ran out and whose row was claimed again records nothing.
+ */
+export interface ClaimedRow {
   id: number;
+  claim: string;
+}
+
+export interface Accepted extends ClaimedRow {
   vendorMsgId: string;
 }
 
-export interface Retried {
-  id: number;
+export interface Retried extends ClaimedRow {
   nextAttemptAt: Date;
   error: string;
 }
 
-export interface Failed {
-  id: number;
+export interface Failed extends ClaimedRow {
   error: string;
 }
 
-/** Outcomes written inside the caller's transaction; each touches only rows `owner` still holds. */
+/** Outcomes written inside the caller's transaction; each touches only rows their claim still holds. */
 export interface OutcomeStatements {
-  accept(owner: string, vendor: string, at: Date, rows: readonly Accepted[]): Promise<void>;
-  retry(owner: string, vendor: string, rows: readonly Retried[]): Promise<void>;
-  /** Fails rows for good; returns the ids failed now (rows whose lease another node took are left alone). */
-  fail(owner: string, vendor: string, at: Date, rows: readonly Failed[]): Promise<number[]>;
+  accept(vendor: string, at: Date, rows: readonly Accepted[]): Promise<void>;
+  retry(vendor: string, rows: readonly Retried[]): Promise<void>;
+  /** Fails rows for good; returns the ids failed now (rows claimed again since are left alone). */
+  fail(vendor: string, at: Date, rows: readonly Failed[]): Promise<number[]>;
 }
 
 export interface OutboxStore {
   /**
-   * Claims up to `limit` due rows for `owner` until `leaseUntil`, in one transaction of its own.
+   * Claims up to `limit` due rows until `leaseUntil`, in one transaction of its own, writing `claim`
+   * (the claim's own fencing token, unique to it and at most 64 characters) into their claim_owner.
    * Due: waiting, not leased (or the lease expired, as after a crash), retry and scheduled time
    * passed. A claimed row's next_attempt_at moves to the lease's end: it is not due again before
    * then, and the claim's index scan (STATUS, next_attempt_at) stops before the rows in flight.
    */
-  claim(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]>;
+  claim(claim: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]>;
   accounts(ids: readonly number[]): Promise<Map<number, DispatchAccount>>;
   /** The outcome statements on the connection of the transaction `m` is running. */
   in(m: EntityManager): OutcomeStatements;

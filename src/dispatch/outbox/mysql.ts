@@ -8,27 +8,27 @@ import { retryingMysql } from '../../db/transaction';
 import { DUE } from './due';
 import type { DispatchAccount, OutboxStore, OutcomeStatements } from './index';
 
-const IDS_WITH_ERROR = `JSON_TABLE(?, '$[*]' COLUMNS(id BIGINT PATH '$[0]', error VARCHAR(255) PATH '$[1]')) j`;
+/** A JSON array of [id, claim token, …more] as a table `j`: id, claim, then the columns given. */
+const claimedRows = (more: string) => `JSON_TABLE(?, '$[*]' COLUMNS(id BIGINT PATH '$[0]', claim VARCHAR(64) PATH '$[1]', ${more})) j`;
+const IDS_WITH_ERROR = claimedRows(`error VARCHAR(255) PATH '$[2]'`);
+/** Only rows that still carry the token of the claim that sent them. */
+const STILL_CLAIMED = 's.ID = j.id AND s.claim_owner = j.claim';
 
 const SQL = {
   claimed: (columns: string) => `SELECT ${columns} FROM send WHERE ${DUE} LIMIT ? FOR UPDATE SKIP LOCKED`,
   lease: `UPDATE send s JOIN ${JSON_IDS} ON s.ID = j.id SET s.claim_owner = ?, s.lease_until = ?, s.next_attempt_at = ?`,
   accounts: `SELECT a.id, a.route, a.ext_no AS extNo, a.signature FROM ${JSON_IDS} JOIN account a ON a.id = j.id`,
-  accept: `UPDATE send s JOIN JSON_TABLE(?, '$[*]' COLUMNS(id BIGINT PATH '$[0]', msgid VARCHAR(64) PATH '$[1]')) j ON s.ID = j.id
+  accept: `UPDATE send s JOIN ${claimedRows(`msgid VARCHAR(64) PATH '$[2]'`)} ON ${STILL_CLAIMED}
               SET s.STATUS = ${SendStatus.submitted}, s.vendor = ?, s.vendor_msgid = j.msgid, s.submitted_at = ?, s.attempts = s.attempts + 1,
-                  s.next_attempt_at = NULL, s.claim_owner = NULL, s.lease_until = NULL, s.last_error = NULL
-            WHERE s.claim_owner = ?`,
-  retry: `UPDATE send s JOIN JSON_TABLE(?, '$[*]' COLUMNS(id BIGINT PATH '$[0]', next DATETIME(3) PATH '$[1]', error VARCHAR(255) PATH '$[2]')) j
-               ON s.ID = j.id
+                  s.next_attempt_at = NULL, s.claim_owner = NULL, s.lease_until = NULL, s.last_error = NULL`,
+  retry: `UPDATE send s JOIN ${claimedRows(`next DATETIME(3) PATH '$[2]', error VARCHAR(255) PATH '$[3]'`)} ON ${STILL_CLAIMED}
               SET s.attempts = s.attempts + 1, s.next_attempt_at = j.next, s.claim_owner = NULL, s.lease_until = NULL,
-                  s.vendor = ?, s.last_error = j.error
-            WHERE s.claim_owner = ?`,
+                  s.vendor = ?, s.last_error = j.error`,
   // MySQL's UPDATE returns no rows: the rows still ours are locked first, then failed.
-  stillOwned: `SELECT s.ID FROM ${IDS_WITH_ERROR} JOIN send s ON s.ID = j.id WHERE s.claim_owner = ? FOR UPDATE`,
-  fail: `UPDATE send s JOIN ${IDS_WITH_ERROR} ON s.ID = j.id
+  stillOwned: `SELECT s.ID FROM ${IDS_WITH_ERROR} JOIN send s ON ${STILL_CLAIMED} FOR UPDATE`,
+  fail: `UPDATE send s JOIN ${IDS_WITH_ERROR} ON ${STILL_CLAIMED}
             SET s.STATUS = ${SendStatus.failed}, s.attempts = s.attempts + 1, s.next_attempt_at = NULL, s.claim_owner = NULL,
-                s.lease_until = NULL, s.vendor = ?, s.last_error = j.error, s.report_status = 'FAILED', s.report_time = ?
-          WHERE s.claim_owner = ?`,
+                s.lease_until = NULL, s.vendor = ?, s.last_error = j.error, s.report_status = 'FAILED', s.report_time = ?`,
 };
 
 /**
@@ -47,15 +47,15 @@ export class MysqlOutbox implements OutboxStore {
     this.claimSql = SQL.claimed(this.rows.columns);
   }
 
-  claim(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]> {
+  claim(claim: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]> {
     return retryingMysql(async () => {
       const conn = await this.pool.getConnection();
       try {
         await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
         await conn.beginTransaction();
         const [due] = await conn.execute<RowDataPacket[]>(this.claimSql, [now, now, now, limitParam(limit)]);
-        const claimed = due.map((row) => Object.assign(this.rows.from(row), { claimOwner: owner, leaseUntil, nextAttemptAt: leaseUntil }));
-        if (claimed.length > 0) await conn.execute(SQL.lease, [JSON.stringify(claimed.map((r) => r.ID)), owner, leaseUntil, leaseUntil]);
+        const claimed = due.map((row) => Object.assign(this.rows.from(row), { claimOwner: claim, leaseUntil, nextAttemptAt: leaseUntil }));
+        if (claimed.length > 0) await conn.execute(SQL.lease, [JSON.stringify(claimed.map((r) => r.ID)), claim, leaseUntil, leaseUntil]);
         await conn.commit();
         return claimed;
       } catch (err) {
@@ -76,18 +76,18 @@ export class MysqlOutbox implements OutboxStore {
   in(m: EntityManager): OutcomeStatements {
     const conn = transactionConnection(m);
     return {
-      async accept(owner, vendor, at, rows) {
-        if (rows.length > 0) await conn.execute(SQL.accept, [JSON.stringify(rows.map((r) => [r.id, r.vendorMsgId])), vendor, at, owner]);
+      async accept(vendor, at, rows) {
+        if (rows.length > 0) await conn.execute(SQL.accept, [JSON.stringify(rows.map((r) => [r.id, r.claim, r.vendorMsgId])), vendor, at]);
       },
-      async retry(owner, vendor, rows) {
+      async retry(vendor, rows) {
         if (rows.length === 0) return;
-        await conn.execute(SQL.retry, [JSON.stringify(rows.map((r) => [r.id, localText(r.nextAttemptAt), r.error])), vendor, owner]);
+        await conn.execute(SQL.retry, [JSON.stringify(rows.map((r) => [r.id, r.claim, localText(r.nextAttemptAt), r.error])), vendor]);
       },
-      async fail(owner, vendor, at, rows) {
+      async fail(vendor, at, rows) {
         if (rows.length === 0) return [];
-        const json = JSON.stringify(rows.map((r) => [r.id, r.error]));
-        const [owned] = await conn.execute<RowDataPacket[]>(SQL.stillOwned, [json, owner]);
-        if (owned.length > 0) await conn.execute(SQL.fail, [json, vendor, at, owner]);
+        const json = JSON.stringify(rows.map((r) => [r.id, r.claim, r.error]));
+        const [owned] = await conn.execute<RowDataPacket[]>(SQL.stillOwned, [json]);
+        if (owned.length > 0) await conn.execute(SQL.fail, [json, vendor, at]);
         return owned.map((r) => Number(r.ID));
       },
     };

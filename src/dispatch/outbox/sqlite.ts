@@ -6,6 +6,9 @@ import { sqliteHandle, sqliteWrite } from '../../db/raw';
 import { DUE } from './due';
 import type { DispatchAccount, OutboxStore, OutcomeStatements } from './index';
 
+/** Only rows that still carry the token of the claim that sent them: j is [id, claim token, …]. */
+const STILL_CLAIMED = 'send.ID = j.value ->> 0 AND send.claim_owner = j.value ->> 1';
+
 function prepare(db: DataSource, rows: EntityRows<Send>) {
   const sqlite = sqliteHandle(db);
   return {
@@ -17,20 +20,20 @@ function prepare(db: DataSource, rows: EntityRows<Send>) {
     ),
     accounts: sqlite.prepare('SELECT id, route, ext_no AS extNo, signature FROM account WHERE id IN (SELECT value FROM json_each(?))'),
     accept: sqlite.prepare(
-      `UPDATE send SET STATUS = ${SendStatus.submitted}, vendor = ?, vendor_msgid = j.value ->> 1, submitted_at = ?, attempts = attempts + 1,
+      `UPDATE send SET STATUS = ${SendStatus.submitted}, vendor = ?, vendor_msgid = j.value ->> 2, submitted_at = ?, attempts = attempts + 1,
               next_attempt_at = NULL, claim_owner = NULL, lease_until = NULL, last_error = NULL
-         FROM json_each(?) j WHERE send.ID = j.value ->> 0 AND send.claim_owner = ?`,
+         FROM json_each(?) j WHERE ${STILL_CLAIMED}`,
     ),
     retry: sqlite.prepare(
-      `UPDATE send SET attempts = attempts + 1, next_attempt_at = j.value ->> 1, claim_owner = NULL, lease_until = NULL,
-              vendor = ?, last_error = j.value ->> 2
-         FROM json_each(?) j WHERE send.ID = j.value ->> 0 AND send.claim_owner = ?`,
+      `UPDATE send SET attempts = attempts + 1, next_attempt_at = j.value ->> 2, claim_owner = NULL, lease_until = NULL,
+              vendor = ?, last_error = j.value ->> 3
+         FROM json_each(?) j WHERE ${STILL_CLAIMED}`,
     ),
     fail: sqlite
       .prepare(
         `UPDATE send SET STATUS = ${SendStatus.failed}, attempts = attempts + 1, next_attempt_at = NULL, claim_owner = NULL,
-                lease_until = NULL, vendor = ?, last_error = j.value ->> 1, report_status = 'FAILED', report_time = ?
-           FROM json_each(?) j WHERE send.ID = j.value ->> 0 AND send.claim_owner = ?
+                lease_until = NULL, vendor = ?, last_error = j.value ->> 2, report_status = 'FAILED', report_time = ?
+           FROM json_each(?) j WHERE ${STILL_CLAIMED}
          RETURNING ID`,
       )
       .pluck(),
@@ -50,15 +53,15 @@ export class SqliteOutbox implements OutboxStore {
     this.rows = entityRows(db, Send);
     const st = () => this.statements;
     this.outcomes = {
-      async accept(owner, vendor, at, rows) {
-        if (rows.length > 0) st().accept.run(vendor, sqliteText(at), JSON.stringify(rows.map((r) => [r.id, r.vendorMsgId])), owner);
+      async accept(vendor, at, rows) {
+        if (rows.length > 0) st().accept.run(vendor, sqliteText(at), JSON.stringify(rows.map((r) => [r.id, r.claim, r.vendorMsgId])));
       },
-      async retry(owner, vendor, rows) {
-        if (rows.length > 0) st().retry.run(vendor, JSON.stringify(rows.map((r) => [r.id, sqliteText(r.nextAttemptAt), r.error])), owner);
+      async retry(vendor, rows) {
+        if (rows.length > 0) st().retry.run(vendor, JSON.stringify(rows.map((r) => [r.id, r.claim, sqliteText(r.nextAttemptAt), r.error])));
       },
-      async fail(owner, vendor, at, rows) {
+      async fail(vendor, at, rows) {
         if (rows.length === 0) return [];
-        return st().fail.all(vendor, sqliteText(at), JSON.stringify(rows.map((r) => [r.id, r.error])), owner) as number[];
+        return st().fail.all(vendor, sqliteText(at), JSON.stringify(rows.map((r) => [r.id, r.claim, r.error]))) as number[];
       },
     };
   }
@@ -68,12 +71,12 @@ export class SqliteOutbox implements OutboxStore {
     return this.prepared;
   }
 
-  async claim(owner: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]> {
+  async claim(claim: string, limit: number, now: Date, leaseUntil: Date): Promise<Send[]> {
     const t = sqliteText(now);
     const until = sqliteText(leaseUntil);
     const claimed = await sqliteWrite(
       this.db,
-      () => this.statements.claim.all(owner, until, until, t, t, t, limit) as Record<string, unknown>[],
+      () => this.statements.claim.all(claim, until, until, t, t, t, limit) as Record<string, unknown>[],
     );
     return claimed.map((row) => this.rows.from(row)).sort((a, b) => a.ID - b.ID);
   }
