@@ -50,7 +50,9 @@ const SQL = {
   parkedFor: `SELECT p.id, p.vendor_msgid AS vendorMsgId, p.mobile, p.outcome, p.code, p.report_time AS at
                 FROM JSON_TABLE(?, '$[*]' COLUMNS(msgid VARCHAR(64) PATH '$')) j
                 JOIN parked_report p ON p.vendor = ? AND p.vendor_msgid = j.msgid ORDER BY p.id FOR UPDATE`,
-  dropParked: `DELETE FROM parked_report WHERE id IN (SELECT id FROM ${JSON_IDS})`,
+  // A join, not `id IN (SELECT … JSON_TABLE)`: MariaDB runs that as a dependent subquery over a scan
+  // of the whole table, locking every parked report, and deadlocks with other nodes parking theirs.
+  dropParked: `DELETE p FROM parked_report p JOIN ${JSON_IDS} ON p.id = j.id`,
 };
 
 /** A row of parkedFor, as mysql2 gives it (BIGINT ids as strings). */
