@@ -263,8 +263,8 @@ export class Dispatcher {
   /**
    * Records a vendor batch's outcomes in one transaction: one statement each for the accepted, the
    * retried and the failed rows, only rows still held by the claim that sent them (a row whose lease
-   * ran out and that was claimed again is left to that claim). Failed rows are refunded and reported, and reports that came
-   * before their vendor id are applied.
+   * ran out and that was claimed again is left to that claim). Failed rows are refunded and
+   * reported, and reports that came before their vendor id are applied.
    */
   private async record(vendor: string, rows: Send[], outcomes: SendOutcome[]): Promise<void> {
     const byId = new Map(outcomes.map((o) => [o.id, o]));
