@@ -156,27 +156,25 @@ test('two gateway processes on one MariaDB never send one number more than its l
     try {
       await db.getRepository(Account).update({ username: 'demo' }, { numberLimits: '3/3600', numberLimitScope: 'all' });
       const numbers = Array.from({ length: 5 }, (_, i) => String(13900000001 + i));
-      // Every call at once: 20 per number on each node, one number per call.
-      const calls = nodes.flatMap(({ url }) =>
-        numbers.flatMap((mobile) =>
-          Array.from({ length: 20 }, () =>
-            fetch(`${url}/services/userApi`, {
-              method: 'POST',
-              headers: { 'content-type': 'text/xml; charset=utf-8' },
-              body: docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: '并发测试', mobile, isLongSms: 0 }),
-            }).then(async (res) => ({ node: url, mobile, answer: returnValue(await res.text()) })),
-          ),
-        ),
-      );
-      const answers = await Promise.all(calls);
+      const send = (url: string, mobile: string) =>
+        fetch(`${url}/services/userApi`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/xml; charset=utf-8' },
+          body: docLiteral('sendSms', { ...DEMO_AUTH, smstype: 1, content: '并发测试', mobile, isLongSms: 0 }),
+        }).then(async (res) => ({ mobile, answer: returnValue(await res.text()) }));
+      // Each number's first message through one node or the other, in turn, so that both nodes have written the
+      // windows they then race for; then every other call at once, 20 per number on each node, for the last two
+      // places. (Which node wins a place is up to timing; test/numberLimits.test.ts pins that race with a held lock.)
+      const first = [];
+      for (const [i, mobile] of numbers.entries()) first.push(await send(nodes[i % 2]!.url, mobile));
+      const rest = nodes.flatMap(({ url }) => numbers.flatMap((mobile) => Array.from({ length: 20 }, () => send(url, mobile))));
+      const answers = [...first, ...(await Promise.all(rest))];
       for (const mobile of numbers) {
         const mine = answers.filter((a) => a.mobile === mobile);
         assert.equal(mine.filter((a) => a.answer.startsWith('success;')).length, 3, `${mobile}: exactly its limit is accepted`);
-        assert.equal(mine.filter((a) => a.answer === 'failure;同一号码发送过于频繁,请稍后再试').length, 37, `${mobile}: the rest refused`);
+        assert.equal(mine.filter((a) => a.answer === 'failure;同一号码发送过于频繁,请稍后再试').length, 38, `${mobile}: the rest refused`);
         assert.equal(await db.getRepository(Send).countBy({ infoto: mobile }), 3, `${mobile}: three rows stored`);
       }
-      const acceptedBy = new Set(answers.filter((a) => a.answer.startsWith('success;')).map((a) => a.node));
-      assert.equal(acceptedBy.size, 2, 'both nodes accepted some');
       assert.equal((await db.getRepository(Account).findOneByOrFail({ username: 'demo' })).balanceGateway, 100000 - 15);
     } finally {
       await db.destroy();
