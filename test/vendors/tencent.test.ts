@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Send, SendStatus } from '../../entities';
-import { classifyError, parseReports } from '../../src/vendors/tencent';
+import { classifyError, parseReplies, parseReplyCallback, parseReportCallback, parseReports } from '../../src/vendors/tencent';
 import type { TestGateway } from '../support/gateway';
 import { fetchReplies, reportsUntil, sendSms, startGatewayWith, VENDOR_NAME, waitFor } from './support';
 import { credentialRefusalTest, templateRouteTests } from './templateRoutes';
@@ -29,7 +29,9 @@ describe('tencent: the whole loop against the simulator', () => {
   before(async () => {
     fake = await startFakeTencent();
     fake.reportFor = (n) =>
-      n === '13900139000' ? { status: 'FAIL', description: 'UNDELIV' } : { status: 'SUCCESS', description: 'DELIVRD' };
+      n === '13900139000'
+        ? { status: 'FAIL', errmsg: 'UNDELIV', description: '用户短信接收失败' }
+        : { status: 'SUCCESS', errmsg: 'DELIVRD', description: '用户短信送达成功' };
     gw = await startGatewayWith(`vendors:\n${upstream()}route: [upstream]\n`, fake.url);
   });
   after(async () => {
@@ -49,8 +51,8 @@ describe('tencent: the whole loop against the simulator', () => {
     assert.deepEqual(
       rows.map((r) => [r.vendorMsgId, r.STATUS, r.reportStatus]),
       [
-        [send.serials.get('+8613800138000'), SendStatus.delivered, 'DELIVRD'],
-        [send.serials.get('+8613900139000'), SendStatus.failed, 'UNDELIV'],
+        [send.serials.get('+8613800138000'), SendStatus.delivered, '用户短信送达成功'],
+        [send.serials.get('+8613900139000'), SendStatus.failed, '用户短信接收失败'],
       ],
     );
   });
@@ -81,7 +83,9 @@ describe('tencent: reports and replies as its JSON callbacks (callbacks: true)',
   before(async () => {
     fake = await startFakeTencent();
     fake.reportFor = (n) =>
-      n === '13900139000' ? { status: 'FAIL', description: 'REJECTD' } : { status: 'SUCCESS', description: 'DELIVRD' };
+      n === '13900139000'
+        ? { status: 'FAIL', errmsg: 'REJECTD', description: '用户短信接收失败' }
+        : { status: 'SUCCESS', errmsg: 'DELIVRD', description: '用户短信送达成功' };
     gw = await startGatewayWith(`vendors:\n${upstream()}    callbacks: true\nroute: [upstream]\n`, fake.url);
     fake.callbacks = { reports: gw.callbackUrl(VENDOR_NAME, 'reports'), replies: gw.callbackUrl(VENDOR_NAME, 'replies') };
   });
@@ -144,6 +148,9 @@ describe('tencent: codes and reports', () => {
       'LimitExceeded.PhoneNumberThirtySecondLimit',
       'InvalidParameterValue.IncorrectPhoneNumber',
       'FailedOperation.PhoneNumberInBlacklist',
+      'LimitExceeded.DeliveryFrequencyLimit',
+      'InvalidParameter.DirtyWordFound',
+      'UnsupportedOperation.UnsupportedRegion',
     ])
       assert.equal(classifyError(c), 'permanent');
     for (const c of [
@@ -155,24 +162,62 @@ describe('tencent: codes and reports', () => {
       assert.equal(classifyError(c), 'retryable');
   });
 
-  test('PullSmsSendStatusSet: SerialNo and SubscriberNumber, SUCCESS delivered, FAIL by its description', () => {
-    const reports = parseReports('up', [
-      {
-        SerialNo: 's1',
-        SubscriberNumber: '13800138000',
-        ReportStatus: 'SUCCESS',
-        Description: 'DELIVRD',
-        UserReceiveTime: '2024-01-02 03:04:05',
-      },
-      { SerialNo: 's2', PhoneNumber: '+8613900139000', ReportStatus: 'FAIL', Description: 'EXPIRED' },
-      { ReportStatus: 'SUCCESS' },
-    ]);
-    assert.deepEqual(
-      reports.map((r) => [r.vendorMsgId, r.mobile, r.status]),
+  test('PullSmsSendStatusSet: SerialNo and SubscriberNumber, UserReceiveTime in UNIX seconds, SUCCESS delivered, FAIL by its description', () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const reports = parseReports(
+      'up',
       [
-        ['s1', '13800138000', 'delivered'],
-        ['s2', '13900139000', 'expired'],
+        {
+          SerialNo: 's1',
+          SubscriberNumber: '13800138000',
+          ReportStatus: 'SUCCESS',
+          Description: '用户短信送达成功',
+          UserReceiveTime: 1704164645,
+        },
+        { SerialNo: 's2', PhoneNumber: '+8613900139000', ReportStatus: 'FAIL', Description: 'EXPIRED' },
+        { ReportStatus: 'SUCCESS' },
       ],
+      now,
+    );
+    assert.deepEqual(
+      reports.map((r) => [r.vendorMsgId, r.mobile, r.status, r.at.toISOString()]),
+      [
+        ['s1', '13800138000', 'delivered', '2024-01-02T03:04:05.000Z'],
+        ['s2', '13900139000', 'expired', now.toISOString()],
+      ],
+    );
+  });
+
+  test('PullSmsReplyStatusSet and the reply callback: ReplyTime / time in UNIX seconds', () => {
+    const [pulled] = parseReplies('up', [
+      { ExtendCode: '12', PhoneNumber: '+8613800138000', SubscriberNumber: '13800138000', ReplyContent: '好', ReplyTime: 1704164645 },
+    ]);
+    assert.deepEqual([pulled!.mobile, pulled!.extNo, pulled!.at.toISOString()], ['13800138000', '12', '2024-01-02T03:04:05.000Z']);
+    const body = Buffer.from(
+      JSON.stringify({ extend: '', mobile: '13800138000', nationcode: '86', sign: '测试', text: '退订', time: 1457336869 }),
+    );
+    const [pushed] = parseReplyCallback('up', { body });
+    assert.deepEqual([pushed!.content, pushed!.extNo, pushed!.at.toISOString()], ['退订', null, '2016-03-07T07:47:49.000Z']);
+  });
+
+  test('the status callback: errmsg is the carrier code, user_receive_time China time', () => {
+    const body = Buffer.from(
+      JSON.stringify([
+        {
+          user_receive_time: '2015-10-17 08:03:04',
+          nationcode: '86',
+          mobile: '13800138000',
+          report_status: 'SUCCESS',
+          errmsg: 'DELIVRD',
+          description: '用户短信送达成功',
+          sid: 'x1',
+        },
+      ]),
+    );
+    const [report] = parseReportCallback('up', { body });
+    assert.deepEqual(
+      [report!.vendorMsgId, report!.status, report!.code, report!.at.toISOString()],
+      ['x1', 'delivered', 'DELIVRD', '2015-10-17T00:03:04.000Z'],
     );
   });
 });

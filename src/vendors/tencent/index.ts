@@ -71,9 +71,11 @@ export function tc3Authorization(options: { secretId: string; secretKey: string;
 
 type Kind = 'permanent' | 'retryable';
 /**
- * The documented SendSms codes (per number in SendStatusSet, or for the request in Response.Error). Permanent: the
- * number or the content (a bad or blacklisted number, per-number frequency limits, sensitive words, parameters the
- * template refuses). Retryable: our credentials and account, the platform, and our templates and signatures there.
+ * The documented SendSms codes (per number in SendStatusSet, or for the request in Response.Error; the SMS codes as
+ * the SDKs' sms/v20210111 error lists name them, AuthFailure.* and RequestLimitExceeded the API's common codes).
+ * Permanent: the number or the content (a bad or blacklisted number, per-number frequency limits and the console's
+ * frequency policy, sensitive words, parameters the template refuses). Retryable: our credentials and account, the
+ * platform, and our templates and signatures there.
  */
 const ERROR_CODES: Record<string, Kind> = {
   'InvalidParameterValue.IncorrectPhoneNumber': 'permanent',
@@ -88,9 +90,14 @@ const ERROR_CODES: Record<string, Kind> = {
   'LimitExceeded.PhoneNumberOneHourLimit': 'permanent',
   'LimitExceeded.PhoneNumberSameContentDailyLimit': 'permanent',
   'LimitExceeded.PhoneNumberThirtySecondLimit': 'permanent',
+  'LimitExceeded.DeliveryFrequencyLimit': 'permanent',
+  'FailedOperation.PhoneNumberOnBlacklist': 'permanent',
+  'InvalidParameter.DirtyWordFound': 'permanent',
   'UnsupportedOperation.UnsupportedRegion': 'permanent',
   'FailedOperation.TemplateParamSetNotMatchApprovedTemplate': 'retryable',
   'FailedOperation.TemplateIncorrectOrUnapproved': 'retryable',
+  'FailedOperation.TemplateUnapprovedOrNotExist': 'retryable',
+  'FailedOperation.TemplateIdNotExist': 'retryable',
   'FailedOperation.SignatureIncorrectOrUnapproved': 'retryable',
   'FailedOperation.InsufficientBalanceInSmsPackage': 'retryable',
   'FailedOperation.MarketingSendTimeConstraint': 'retryable',
@@ -100,6 +107,8 @@ const ERROR_CODES: Record<string, Kind> = {
   'UnauthorizedOperation.SmsSdkAppIdVerifyFail': 'retryable',
   'UnauthorizedOperation.IndividualUserMarketingSmsPermissionDeny': 'retryable',
   'UnauthorizedOperation.RequestIpNotInWhitelist': 'retryable',
+  'UnauthorizedOperation.ServiceSuspendDueToArrears': 'retryable',
+  'UnauthorizedOperation.SdkAppIdIsDisabled': 'retryable',
   'AuthFailure.SignatureFailure': 'retryable',
   'AuthFailure.SignatureExpire': 'retryable',
   'AuthFailure.SecretIdNotFound': 'retryable',
@@ -168,7 +177,15 @@ export function reportStatus(reportStatus: string, description: string): Deliver
   return 'undelivered';
 }
 
-/** PullSmsSendStatusSet → reports: SerialNo names the row, SubscriberNumber (or PhoneNumber) its number. */
+/** A time 2021-01-11 gives as UNIX seconds (PullSmsSendStatus UserReceiveTime, PullSmsReplyStatus ReplyTime, the reply callback's time). */
+function unixSeconds(value: unknown): Date | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? new Date(value * 1000) : null;
+}
+
+/**
+ * PullSmsSendStatusSet → reports: SerialNo names the row, SubscriberNumber (or PhoneNumber) its number,
+ * UserReceiveTime in UNIX seconds (the callback's user_receive_time, China time, is read the same way).
+ */
 export function parseReports(vendor: string, set: Record<string, unknown>[], now = new Date()): DeliveryReport[] {
   return set.flatMap((r): DeliveryReport[] => {
     const serial = String(r.SerialNo ?? '');
@@ -181,13 +198,13 @@ export function parseReports(vendor: string, set: Record<string, unknown>[], now
         mobile: localMobile(String(r.SubscriberNumber || r.PhoneNumber || '')) || undefined,
         status: reportStatus(String(r.ReportStatus ?? ''), description),
         code: description || String(r.ReportStatus ?? 'UNKNOWN'),
-        at: parseVendorTime(String(r.UserReceiveTime ?? '')) ?? now,
+        at: unixSeconds(r.UserReceiveTime) ?? parseVendorTime(String(r.UserReceiveTime ?? '')) ?? now,
       },
     ];
   });
 }
 
-/** PullSmsReplyStatusSet → replies; ExtendCode is the extension written to. */
+/** PullSmsReplyStatusSet → replies; ExtendCode is the extension written to, ReplyTime UNIX seconds. */
 export function parseReplies(vendor: string, set: Record<string, unknown>[], now = new Date()): InboundReply[] {
   return set.flatMap((r): InboundReply[] => {
     const mobile = localMobile(String(r.SubscriberNumber || r.PhoneNumber || ''));
@@ -198,8 +215,8 @@ export function parseReplies(vendor: string, set: Record<string, unknown>[], now
         mobile,
         content: r.ReplyContent,
         extNo: String(r.ExtendCode ?? '') || null,
-        at: parseVendorTime(String(r.ReplyTime ?? '')) ?? now,
-        vendorKey: JSON.stringify([mobile, r.ReplyUnixTime ?? r.ReplyTime, r.ReplyContent]),
+        at: unixSeconds(r.ReplyTime) ?? now,
+        vendorKey: JSON.stringify([mobile, r.ReplyTime, r.ReplyContent]),
       },
     ];
   });
@@ -234,8 +251,7 @@ export function parseReplyCallback(vendor: string, push: Pick<PushRequest, 'body
     ExtendCode: c.extend,
     SubscriberNumber: c.mobile,
     ReplyContent: c.text,
-    ReplyUnixTime: c.time,
-    ReplyTime: Number.isFinite(Number(c.time)) ? new Date(Number(c.time) * 1000).toISOString() : '',
+    ReplyTime: c.time,
   }));
   const replies = parseReplies(vendor, items);
   if (replies.length !== items.length) throw new Error('a reply callback without mobile or text');

@@ -17,11 +17,16 @@ import { type ReceivedRequest, startFakeServer } from '../support';
  *   template's `{n}`: FailedOperation.TemplateParamSetNotMatchApprovedTemplate), PhoneNumberSet (≤ 200, E.164 `+86…`;
  *   another form InvalidParameterValue.IncorrectPhoneNumber for that number). Answers `SendStatusSet[{SerialNo,
  *   PhoneNumber, Fee, SessionContext, Code:"Ok", Message, IsoCode}]`, Fee counted 70 / 67 a part with the 【signature】.
- * - `PullSmsSendStatus` / `PullSmsReplyStatus` (Limit, SmsSdkAppId) hand each report or reply out once;
- *   `DescribeSmsTemplateList` (International, Limit ≤ 100, Offset) lists templates with StatusCode 0 approved.
+ * - `PullSmsSendStatus` / `PullSmsReplyStatus` (Limit ≤ 100, SmsSdkAppId) hand each report or reply out once:
+ *   `PullSmsSendStatusSet[{UserReceiveTime (UNIX seconds), CountryCode, SubscriberNumber, PhoneNumber, SerialNo,
+ *   ReportStatus, Description, SessionContext}]`, `PullSmsReplyStatusSet[{ExtendCode, CountryCode, PhoneNumber,
+ *   SignName, ReplyContent, ReplyTime (UNIX seconds), SubscriberNumber}]` (2021-01-11: 2019-07-11's string times and
+ *   ReplyUnixTime are gone). `DescribeSmsTemplateList` (International, Limit ≤ 100, Offset) lists templates with
+ *   StatusCode 0 approved.
  * - With callback URLs set (the console's 回调配置), reports and replies are POSTed there instead, as the callbacks'
- *   JSON: `[{user_receive_time, nationcode, mobile, report_status, errmsg, description, sid}]` and `{extend, mobile,
- *   nationcode, sign, text, time}`; the answer must be `{"result":0,…}`.
+ *   JSON: `[{user_receive_time ("2015-10-17 08:03:04"), nationcode, mobile, report_status, errmsg (the carrier's
+ *   code, DELIVRD when delivered), description, sid}]` and `{extend, mobile, nationcode, sign, text, time (UNIX
+ *   seconds)}`; the answer must be `{"result":0,…}`.
  */
 
 export const TENCENT_SECRET_ID = 'AKIDsimulatorSecretId';
@@ -62,7 +67,8 @@ export interface FakeTencent {
   sends: TencentSend[];
   /** Refused requests: their action and Error.Code. */
   refusals: { action: string; code: string }[];
-  reportFor: (mobile: string) => { status: 'SUCCESS' | 'FAIL'; description: string };
+  /** A number's report: ReportStatus, the carrier's code (the callback's errmsg) and the description of both. */
+  reportFor: (mobile: string) => { status: 'SUCCESS' | 'FAIL'; errmsg: string; description: string };
   /** Where reports and replies are pushed instead of queued for the pull calls; null: queued. */
   callbacks: { reports: string; replies: string } | null;
   /** Callbacks made, and the answers they got. */
@@ -184,14 +190,14 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
           nationcode: '86',
           mobile: n.slice(3),
           report_status: outcome.status,
-          errmsg: outcome.description,
-          description: outcome.status === 'SUCCESS' ? '用户短信送达成功' : '用户短信接收失败',
+          errmsg: outcome.errmsg,
+          description: outcome.description,
           sid: serialNo,
         };
         setTimeout(() => void push('reports', [callback]).catch(() => undefined), 400);
       } else {
         reports.push({
-          UserReceiveTime: chinaTime(),
+          UserReceiveTime: Math.floor(Date.now() / 1000),
           CountryCode: '86',
           SubscriberNumber: n.slice(3),
           PhoneNumber: n,
@@ -256,7 +262,7 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
     received: server.received,
     sends,
     refusals,
-    reportFor: () => ({ status: 'SUCCESS', description: '用户短信送达成功' }),
+    reportFor: () => ({ status: 'SUCCESS', errmsg: 'DELIVRD', description: '用户短信送达成功' }),
     callbacks: null,
     pushes,
     addReply: async (mobile, content) => {
@@ -274,12 +280,11 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
       replies.push({
         ExtendCode: '',
         CountryCode: '86',
-        SubscriberNumber: mobile,
         PhoneNumber: `+86${mobile}`,
         SignName: TENCENT_SIGN,
         ReplyContent: content,
-        ReplyTime: chinaTime(),
-        ReplyUnixTime: Math.floor(Date.now() / 1000),
+        ReplyTime: Math.floor(Date.now() / 1000),
+        SubscriberNumber: mobile,
       });
     },
     stop: () => server.stop(),
