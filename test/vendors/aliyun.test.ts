@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Send, SendStatus } from '../../entities';
-import { aliyun, classifyError, parseReportPush } from '../../src/vendors/aliyun';
+import { aliyun, classifyError, parseReplyPush, parseReportPush } from '../../src/vendors/aliyun';
 import type { TestGateway } from '../support/gateway';
 import { ALIYUN_KEY_ID, ALIYUN_KEY_SECRET, ALIYUN_TEMPLATES, aliyunParts, type FakeAliyun, startFakeAliyun } from './aliyun/fake';
 import { fetchReplies, outbound, reportsUntil, sendSms, silentContext, startGatewayWith, VENDOR_NAME } from './support';
@@ -55,7 +55,8 @@ describe('aliyun: the whole loop against the simulator', () => {
         [SendStatus.failed, 'MK:0001'],
       ],
     );
-    assert.ok(fake.pushes.every((p) => p.status === 200 && p.answer === '{"code":0,"msg":"成功"}'));
+    assert.ok(fake.pushes.every((p) => p.status === 200 && p.accepted));
+    assert.deepEqual(JSON.parse(fake.pushes[0]!.answer), { code: 0, msg: '接收成功' }, 'the answer of the documentation');
   });
 
   test('a long Chinese text matched by the fetched list: parameters captured, billed parts as the platform counts them', async () => {
@@ -183,6 +184,26 @@ describe('aliyun: error codes and reports', () => {
     assert.deepEqual([a!.status, a!.mobile, a!.at.toISOString()], ['delivered', '13800138000', '2024-01-01T19:04:05.000Z']);
     assert.deepEqual([b!.status, b!.mobile, b!.code], ['expired', '13900139000', 'EXPIRED']);
     assert.throws(() => parseReportPush('up', { body: Buffer.from('[{"success":true}]') }), /without biz_id/);
+  });
+
+  test('SmsUp items as the documentation gives them: sequence_id a number, dest_code the extension', () => {
+    const body = Buffer.from(
+      JSON.stringify([
+        {
+          phone_number: '18612345678',
+          send_time: '2017-09-01 00:00:00',
+          content: '内容',
+          sign_name: '签名',
+          dest_code: '1234',
+          sequence_id: 1234567890,
+        },
+      ]),
+    );
+    const [reply] = parseReplyPush('up', { body });
+    assert.deepEqual(
+      [reply!.mobile, reply!.content, reply!.extNo, reply!.at.toISOString(), reply!.vendorKey],
+      ['18612345678', '内容', '1234', '2017-08-31T16:00:00.000Z', 'sequence_id:1234567890'],
+    );
   });
 });
 

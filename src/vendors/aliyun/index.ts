@@ -37,7 +37,9 @@ const BATCH_NUMBERS = 100;
 
 type Kind = 'permanent' | 'retryable';
 /**
- * The documented SendSms error codes. Permanent: the number or the content is refused (a bad number, the
+ * The SendSms error codes of Dysmsapi's error list (isv.*, isp.*) and the OpenAPI gateway's common ones
+ * (Throttling*, SignatureDoesNotMatch, InvalidAccessKeyId.*, InvalidTimeStamp.Expired, SignatureNonceUsed,
+ * ServiceUnavailable, InternalError). Permanent: the number or the content is refused (a bad number, the
  * per-number limit control, a blacklisted word, parameters the template refuses). Retryable: our account, the
  * platform, throttling, and codes about our templates and signatures at Aliyun, which another vendor does not share.
  */
@@ -148,7 +150,7 @@ export function parseReportPush(vendor: string, push: Pick<PushRequest, 'body'>,
   });
 }
 
-/** SmsUp: `[{phone_number, send_time, content, sign_name, dest_code, sequence_id}]`; dest_code is the extension written to. */
+/** SmsUp: `[{phone_number, send_time, content, sign_name, dest_code, sequence_id (a number)}]`; dest_code is the extension written to. */
 export function parseReplyPush(vendor: string, push: Pick<PushRequest, 'body'>, now = new Date()): InboundReply[] {
   return pushItems(push).map((item) => {
     const mobile = localMobile(field(item, 'phone_number'));
@@ -165,11 +167,11 @@ export function parseReplyPush(vendor: string, push: Pick<PushRequest, 'body'>, 
   });
 }
 
-/** What Aliyun expects to a push: code 0 taken; anything else and it pushes again. */
+/** What Aliyun expects to a push (SmsReport and SmsUp alike): `{"code":0,"msg":"接收成功"}` taken; any other code and it pushes again. */
 export function pushAnswer(applied: boolean): PushAnswer {
   return {
     contentType: 'application/json; charset=utf-8',
-    body: JSON.stringify(applied ? { code: 0, msg: '成功' } : { code: 1, msg: '未接收' }),
+    body: JSON.stringify(applied ? { code: 0, msg: '接收成功' } : { code: 1, msg: '未接收' }),
   };
 }
 

@@ -18,10 +18,14 @@ import { formPairs, percentBytes, type ReceivedRequest, startFakeServer } from '
  *   isv.TEMPLATE_MISSING_PARAMETERS); a malformed number isv.MOBILE_NUMBER_ILLEGAL. Answer `{Code:"OK", Message,
  *   BizId, RequestId}`. `SendBatchSms`: PhoneNumberJson (≤ 100), SignNameJson and TemplateParamJson, JSON arrays of the
  *   same length (isv.INVALID_PARAMETERS otherwise), each entry checked as above; the same answer.
- * - `QuerySmsTemplateList` (PageIndex, PageSize ≤ 50): `SmsTemplateList[{TemplateCode, TemplateName,
- *   TemplateContent, AuditStatus, TemplateType, CreateDate}]`.
+ * - `QuerySmsTemplateList` (PageIndex from 1, PageSize 1–50, default 10): `{Code, Message, TotalCount,
+ *   CurrentPage, PageSize, SmsTemplateList[{TemplateCode, TemplateName, TemplateContent, AuditStatus
+ *   (AUDIT_STATE_INIT, AUDIT_STATE_PASS, AUDIT_STATE_NOT_PASS, AUDIT_SATE_CANCEL: the API's own spelling),
+ *   TemplateType (0 notification, 1 promotion, 2 verification code), OuterTemplateType (0 code, 1 notification,
+ *   2 promotion), CreateDate}]}`.
  * - SmsReport pushed as a JSON array to the console's report URL, `sms_size` counted as Aliyun bills (the text with
- *   its 【signature】: 70 characters one message, else 67 a part); SmsUp (replies) the same way.
+ *   its 【signature】: 70 characters one message, else 67 a part); SmsUp (replies) the same way, `sequence_id` a
+ *   number. Both expect the answer `{"code":0,"msg":"接收成功"}`; `accepted` on each push says whether code was 0.
  */
 
 export const ALIYUN_KEY_ID = 'LTAI5tSimulatorKeyId';
@@ -31,7 +35,7 @@ export const ALIYUN_SIGN = '测试';
 export interface AliyunTemplate {
   code: string;
   content: string;
-  status?: 'AUDIT_STATE_PASS' | 'AUDIT_STATE_INIT' | 'AUDIT_STATE_NOT_PASS';
+  status?: 'AUDIT_STATE_PASS' | 'AUDIT_STATE_INIT' | 'AUDIT_STATE_NOT_PASS' | 'AUDIT_SATE_CANCEL';
 }
 
 /** The templates the account has: the brief's verification code, a long notice, a shorter code text, one pending. */
@@ -73,7 +77,7 @@ export interface FakeAliyun {
   sends: AliyunSend[];
   refusals: AliyunRefusal[];
   /** Pushes made (reports and replies) and the answers they got. */
-  pushes: { kind: 'reports' | 'replies'; body: unknown; status: number; answer: string }[];
+  pushes: { kind: 'reports' | 'replies'; body: unknown; status: number; answer: string; accepted: boolean }[];
   reportUrl: string | null;
   replyUrl: string | null;
   /** Whether the number's message is delivered (err_code DELIVERED) or not (err_code given). */
@@ -165,7 +169,11 @@ export async function startFakeAliyun(templates: AliyunTemplate[] = ALIYUN_TEMPL
     if (!url) return 0;
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const answer = await res.text();
-    pushes.push({ kind, body, status: res.status, answer });
+    let accepted = false;
+    try {
+      accepted = res.status === 200 && (JSON.parse(answer) as { code?: unknown }).code === 0;
+    } catch {}
+    pushes.push({ kind, body, status: res.status, answer, accepted });
     return res.status;
   };
 
@@ -204,7 +212,8 @@ export async function startFakeAliyun(templates: AliyunTemplate[] = ALIYUN_TEMPL
     }
     if (numbers.length === 0) return refuse('isv.INVALID_PARAMETERS', 'PhoneNumbers is mandatory for this action.');
     if (numbers.length > (action === 'SendSms' ? 1000 : 100)) return refuse('isv.MOBILE_COUNT_OVER_LIMIT', '手机号码数量超过限制');
-    if (numbers.some((n) => !/^(?:\+?86|0086)?1\d{10}$/.test(String(n)))) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+    // Domestic numbers: 11 digits with no prefix or +, +86, 0086, 86 (SendSms's PhoneNumbers).
+    if (numbers.some((n) => !/^(?:\+|\+86|0086|86)?1\d{10}$/.test(String(n)))) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
     if (signs.some((sign) => sign !== ALIYUN_SIGN)) return refuse('isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');
     const template = templates.find(
       (t) => t.code === params.get('TemplateCode') && (t.status ?? 'AUDIT_STATE_PASS') === 'AUDIT_STATE_PASS',
@@ -270,7 +279,9 @@ export async function startFakeAliyun(templates: AliyunTemplate[] = ALIYUN_TEMPL
         TemplateName: t.code,
         TemplateContent: t.content,
         AuditStatus: t.status ?? 'AUDIT_STATE_PASS',
-        TemplateType: 0,
+        // Every simulated template with a ${code} is a verification-code template, the rest notifications.
+        TemplateType: t.content.includes('${code}') ? 2 : 0,
+        OuterTemplateType: t.content.includes('${code}') ? 0 : 1,
         CreateDate: '2024-01-01 00:00:00',
       })),
     });
