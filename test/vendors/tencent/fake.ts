@@ -13,8 +13,11 @@ import { type ReceivedRequest, startFakeServer } from '../support';
  *   "tc3_request". content-type and host must be signed. Refusals in the platform's words, HTTP 200 with
  *   `Response.Error`: AuthFailure.SignatureFailure, AuthFailure.SecretIdNotFound, AuthFailure.SignatureExpire (more
  *   than 5 minutes off).
+ * - Parameters typed as the API takes them (strings stay strings: TemplateId "449739", SmsSdkAppId "1400…"),
+ *   else `InvalidParameter`.
  * - `SendSms`: SmsSdkAppId, SignName (approved), TemplateId (approved), TemplateParamSet (exactly as many as the
- *   template's `{n}`: FailedOperation.TemplateParamSetNotMatchApprovedTemplate), PhoneNumberSet (≤ 200, E.164 `+86…`;
+ *   template's `{n}`: FailedOperation.TemplateParamSetNotMatchApprovedTemplate), PhoneNumberSet (none:
+ *   MissingParameter.EmptyPhoneNumberSet; ≤ 200, else LimitExceeded.PhoneNumberCountLimit; E.164 `+86…`;
  *   another form InvalidParameterValue.IncorrectPhoneNumber for that number). Answers `SendStatusSet[{SerialNo,
  *   PhoneNumber, Fee, SessionContext, Code:"Ok", Message, IsoCode}]`, Fee counted 70 / 67 a part with the 【signature】.
  * - `PullSmsSendStatus` / `PullSmsReplyStatus` (Limit ≤ 100, SmsSdkAppId) hand each report or reply out once:
@@ -126,6 +129,39 @@ function verify(req: ReceivedRequest): Refusal | null {
   return createHmac('sha256', key).update(stringToSign).digest('hex') === signature ? null : failure;
 }
 
+type ParamType = 'string' | 'integer' | 'strings' | 'integers';
+/** Each action's parameters and their types (the SDK's v20210111 models); `!` marks a required one. */
+const PARAMETERS: Record<string, Record<string, ParamType>> = {
+  SendSms: {
+    'PhoneNumberSet!': 'strings',
+    'SmsSdkAppId!': 'string',
+    'TemplateId!': 'string',
+    SignName: 'string',
+    TemplateParamSet: 'strings',
+    ExtendCode: 'string',
+    SessionContext: 'string',
+    SenderId: 'string',
+  },
+  PullSmsSendStatus: { 'Limit!': 'integer', 'SmsSdkAppId!': 'string' },
+  PullSmsReplyStatus: { 'Limit!': 'integer', 'SmsSdkAppId!': 'string' },
+  DescribeSmsTemplateList: { 'International!': 'integer', TemplateIdSet: 'integers', Limit: 'integer', Offset: 'integer' },
+};
+
+/** The first parameter missing or of another type than the API takes (API 3.0 types are strict: "1400…" is no integer). */
+function wrongTypes(action: string, body: Record<string, unknown>): string | null {
+  const is: Record<ParamType, (v: unknown) => boolean> = {
+    string: (v) => typeof v === 'string',
+    integer: (v) => Number.isInteger(v),
+    strings: (v) => Array.isArray(v) && v.every((e) => typeof e === 'string'),
+    integers: (v) => Array.isArray(v) && v.every((e) => Number.isInteger(e)),
+  };
+  for (const [key, type] of Object.entries(PARAMETERS[action] ?? {})) {
+    const name = key.replace('!', '');
+    if (body[name] === undefined ? key.endsWith('!') : !is[type](body[name])) return name;
+  }
+  return null;
+}
+
 export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TEMPLATES): Promise<FakeTencent> {
   const sends: TencentSend[] = [];
   const refusals: FakeTencent['refusals'] = [];
@@ -151,17 +187,17 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
     refusals.push({ action, code });
     respond(res, { Error: { Code: code, Message: message } });
   };
-  const take = (queue: Record<string, unknown>[], limit: unknown) => queue.splice(0, Math.min(Number(limit) || 10, 100));
+  const take = (queue: Record<string, unknown>[], limit: unknown) => queue.splice(0, Math.min(Number(limit), 100));
 
   const sendSms = (body: Record<string, unknown>, res: ServerResponse) => {
-    const numbers = Array.isArray(body.PhoneNumberSet) ? body.PhoneNumberSet.map(String) : [];
-    if (numbers.length === 0 || numbers.length > 200)
-      return refuse(res, 'SendSms', 'LimitExceeded.PhoneNumberCountLimit', '单次提交号码数量超过上限');
+    const numbers = body.PhoneNumberSet as string[];
+    if (numbers.length === 0) return refuse(res, 'SendSms', 'MissingParameter.EmptyPhoneNumberSet', '传入的号码列表为空');
+    if (numbers.length > 200) return refuse(res, 'SendSms', 'LimitExceeded.PhoneNumberCountLimit', '单次提交号码数量超过上限');
     if (body.SignName !== TENCENT_SIGN)
       return refuse(res, 'SendSms', 'FailedOperation.SignatureIncorrectOrUnapproved', '签名未审批或格式错误');
-    const template = templates.find((t) => String(t.id) === String(body.TemplateId) && (t.status ?? 0) === 0);
+    const template = templates.find((t) => String(t.id) === body.TemplateId && (t.status ?? 0) === 0);
     if (!template) return refuse(res, 'SendSms', 'FailedOperation.TemplateIncorrectOrUnapproved', '模板未审批或内容不匹配');
-    const params = Array.isArray(body.TemplateParamSet) ? body.TemplateParamSet.map(String) : [];
+    const params = (body.TemplateParamSet ?? []) as string[];
     const placeholders = new Set([...template.content.matchAll(/\{(\d+)\}/g)].map((p) => p[1]));
     if (params.length !== placeholders.size) {
       return refuse(res, 'SendSms', 'FailedOperation.TemplateParamSetNotMatchApprovedTemplate', '请求内容与审核通过的模板内容不匹配');
@@ -231,7 +267,9 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
     } catch {
       return refuse(res, action, 'InvalidParameter', 'the body is not JSON');
     }
-    if (action !== 'DescribeSmsTemplateList' && String(body.SmsSdkAppId) !== TENCENT_APP_ID) {
+    const mistyped = wrongTypes(action, body);
+    if (mistyped) return refuse(res, action, 'InvalidParameter', `the parameter ${mistyped} has the wrong type`);
+    if (action !== 'DescribeSmsTemplateList' && body.SmsSdkAppId !== TENCENT_APP_ID) {
       return refuse(res, action, 'UnauthorizedOperation.SmsSdkAppIdVerifyFail', 'SmsSdkAppId 校验失败');
     }
     if (action === 'SendSms') return sendSms(body, res);
