@@ -20,7 +20,8 @@ import { type ReceivedRequest, startFakeServer } from '../support';
  *   MissingParameter.EmptyPhoneNumberSet; ≤ 200, else LimitExceeded.PhoneNumberCountLimit; E.164 `+86…`;
  *   another form InvalidParameterValue.IncorrectPhoneNumber for that number). Answers `SendStatusSet[{SerialNo,
  *   PhoneNumber, Fee, SessionContext, Code:"Ok", Message, IsoCode}]`, Fee counted 70 / 67 a part with the 【signature】.
- * - `PullSmsSendStatus` / `PullSmsReplyStatus` (Limit ≤ 100, SmsSdkAppId) hand each report or reply out once:
+ * - `PullSmsSendStatus` / `PullSmsReplyStatus` (Limit 1–100, else InvalidParameterValue.LimitVerifyFail;
+ *   SmsSdkAppId) hand each report or reply out once:
  *   `PullSmsSendStatusSet[{UserReceiveTime (UNIX seconds), CountryCode, SubscriberNumber, PhoneNumber, SerialNo,
  *   ReportStatus, Description, SessionContext}]`, `PullSmsReplyStatusSet[{ExtendCode, CountryCode, PhoneNumber,
  *   SignName, ReplyContent, ReplyTime (UNIX seconds), SubscriberNumber}]` (2021-01-11: 2019-07-11's string times and
@@ -187,7 +188,7 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
     refusals.push({ action, code });
     respond(res, { Error: { Code: code, Message: message } });
   };
-  const take = (queue: Record<string, unknown>[], limit: unknown) => queue.splice(0, Math.min(Number(limit), 100));
+  const take = (queue: Record<string, unknown>[], limit: unknown) => queue.splice(0, Number(limit));
 
   const sendSms = (body: Record<string, unknown>, res: ServerResponse) => {
     const numbers = body.PhoneNumberSet as string[];
@@ -215,7 +216,8 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
           SessionContext: body.SessionContext ?? '',
           Code: 'InvalidParameterValue.IncorrectPhoneNumber',
           Message: '手机号格式错误',
-          IsoCode: '',
+          // An unrecognised country or region: DEF, as the SendStatus model says.
+          IsoCode: 'DEF',
         };
       const serialNo = `2028:${Date.now()}${String(++serial).padStart(6, '0')}`;
       send.serials.set(n, serialNo);
@@ -273,6 +275,9 @@ export async function startFakeTencent(templates: TencentTemplate[] = TENCENT_TE
       return refuse(res, action, 'UnauthorizedOperation.SmsSdkAppIdVerifyFail', 'SmsSdkAppId 校验失败');
     }
     if (action === 'SendSms') return sendSms(body, res);
+    if (action.startsWith('Pull') && ((body.Limit as number) < 1 || (body.Limit as number) > 100)) {
+      return refuse(res, action, 'InvalidParameterValue.LimitVerifyFail', '参数 Limit 校验失败');
+    }
     if (action === 'PullSmsSendStatus') return respond(res, { PullSmsSendStatusSet: take(reports, body.Limit) });
     if (action === 'PullSmsReplyStatus') return respond(res, { PullSmsReplyStatusSet: take(replies, body.Limit) });
     if (action === 'DescribeSmsTemplateList') {
