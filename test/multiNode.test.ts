@@ -177,11 +177,14 @@ test('three nodes on one MariaDB, one killed mid-run: every row delivered, each 
     await Promise.all([legacyInserts, ...callers]);
     const acceptedAt = Date.now() - started;
     const total = LEGACY_ROWS + SOAP_NUMBERS;
+    // Waits while delivery goes on, however slow a busy machine makes it; a minute without one more row
+    // delivered (three leases) is a stall, and fails (the test's own timeout bounds the whole wait).
     let byStatus: Record<string, number> = {};
-    for (let i = 0; i < 3000; i++) {
+    for (let delivered = -1, lastProgress = Date.now(); Date.now() - lastProgress < 3 * LEASE_MS; ) {
       const counts: { STATUS: number; n: string }[] = await db.query('SELECT STATUS, COUNT(*) AS n FROM send GROUP BY STATUS');
       byStatus = Object.fromEntries(counts.map((c) => [c.STATUS, Number(c.n)]));
       if (byStatus[2] === total) break;
+      if ((byStatus[2] ?? 0) > delivered) [delivered, lastProgress] = [byStatus[2] ?? 0, Date.now()];
       await new Promise((r) => setTimeout(r, 100));
     }
     const settledAt = Date.now() - started;
