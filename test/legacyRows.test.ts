@@ -210,6 +210,53 @@ for (const dialect of DIALECTS) {
       assert.equal(only.balanceGateway, 4);
       assert.equal(await db.getRepository(Report).count(), 0, 'no account to report the unmapped rows to');
     });
+
+    test('one claimed batch is prepared in arrival order: rows the balance covers are charged, the one it does not is refused alone', async () => {
+      const core = createCore(db);
+      await core.accounts.create('two', 'pw', { 1: 2 });
+      await core.accounts.setLegacyUserId('two', 8);
+      const received: OutboundMessage[] = [];
+      const vendor: Vendor = {
+        name: 'scripted',
+        async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
+          received.push(...batch);
+          return batch.map((m) => ({ id: m.id, ok: true, vendorMsgId: `t-${m.id}` }));
+        },
+      };
+      const config = { ...loadConfig({ VENDORS: 'simulator' }), route: ['scripted'] };
+      const dispatcher = new Dispatcher(db, new Map([['scripted', vendor]]), config, createLogger('silent'));
+      const tags = ['o-first', 'o-bad', 'o-second', 'o-third', 'o-fourth'];
+      await insertLegacy(db, { id: 910001, infoto: '13800138021', userid: 8, content: '短信', tag: tags[0]! });
+      await insertLegacy(db, { id: 910002, infoto: '999', userid: 8, content: '短信', tag: tags[1]! });
+      await insertLegacy(db, { id: 910003, infoto: '13800138023', userid: 8, content: '短信', tag: tags[2]! });
+      await insertLegacy(db, { id: 910004, infoto: '13800138024', userid: 8, content: '短信', tag: tags[3]! });
+      await insertLegacy(db, { id: 910005, infoto: '13800138025', userid: 8, content: '长'.repeat(80), tag: tags[4]! });
+      assert.equal(await dispatcher.tick(), 5, 'the five rows are one claimed batch');
+      const [first, bad, second, third, fourth] = await Promise.all(
+        tags.map((tag, i) => waitForRow(db, tag, i === 0 || i === 2 ? [SendStatus.submitted] : [SendStatus.failed])),
+      );
+      assert.deepEqual([first!.charged, second!.charged], [1, 1]);
+      assert.notEqual(first!.batchId, second!.batchId, 'one batch a legacy row, in one transaction as well');
+      assert.equal(bad!.lastError, 'legacy row: invalid mobile number "999"');
+      assert.equal(third!.lastError, 'legacy row: account two has fewer than 1 messages in pool 1');
+      assert.equal(fourth!.lastError, 'legacy row: account two has fewer than 2 messages in pool 1');
+      for (const row of [bad!, third!, fourth!]) assert.deepEqual([row.charged, row.reportStatus, row.batchId], [0, 'REJECTED', null]);
+      assert.deepEqual(
+        received.map((m) => m.mobile),
+        ['13800138021', '13800138023'],
+      );
+      const two = await db.getRepository(Account).findOneByOrFail({ username: 'two' });
+      assert.equal(two.balanceGateway, 0);
+      const ledger = await ledgerOf(db, two.id);
+      assert.deepEqual(
+        ledger.filter((l) => l.business === 'send').map((l) => [l.amount, l.remaining, l.businessNumber]),
+        [
+          [-1, 1, first!.batchId],
+          [-1, 0, second!.batchId],
+        ],
+      );
+      assert.equal(await db.getRepository(Report).countBy({ accountId: two.id, code: 'REJECTED' }), 3);
+    });
   });
 }
 

@@ -67,13 +67,18 @@ function mysqlTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promise<T
   return retryingMysql(() => db.transaction(fn));
 }
 
+/** InnoDB rolled the transaction back for another one: it is to be run again from its start. */
+export function isRetryableMysqlError(err: unknown): boolean {
+  return RETRYABLE_MYSQL_ERRORS.has(driverErrorCode(err));
+}
+
 /** Runs a MySQL transaction (start to commit in `run`) again when InnoDB rolled it back for another one. */
 export async function retryingMysql<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (err) {
-      if (!RETRYABLE_MYSQL_ERRORS.has(driverErrorCode(err)) || attempt >= MYSQL_TRANSACTION_ATTEMPTS) throw err;
+      if (!isRetryableMysqlError(err) || attempt >= MYSQL_TRANSACTION_ATTEMPTS) throw err;
       await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
     }
   }
