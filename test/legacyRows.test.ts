@@ -174,10 +174,8 @@ for (const dialect of DIALECTS) {
       await drop?.();
     });
 
-    test('an unmapped userid fails with the reason and nothing is charged; the tick does not throw and sends the good row', async () => {
-      const core = createCore(db);
-      await core.accounts.create('only', 'pw', { 1: 5 });
-      await core.accounts.setLegacyUserId('only', 7);
+    /** A dispatcher without LEGACY_DEFAULT_ACCOUNT whose one vendor accepts every message and keeps it in `received`. */
+    function scriptedDispatcher(): { dispatcher: Dispatcher; received: OutboundMessage[] } {
       const received: OutboundMessage[] = [];
       const vendor: Vendor = {
         name: 'scripted',
@@ -188,7 +186,14 @@ for (const dialect of DIALECTS) {
       };
       const config = { ...loadConfig({ VENDORS: 'simulator' }), route: ['scripted'] };
       assert.equal(config.legacy.defaultAccount, '');
-      const dispatcher = new Dispatcher(db, new Map([['scripted', vendor]]), config, createLogger('silent'));
+      return { dispatcher: new Dispatcher(db, new Map([['scripted', vendor]]), config, createLogger('silent')), received };
+    }
+
+    test('an unmapped userid fails with the reason and nothing is charged; the tick does not throw and sends the good row', async () => {
+      const core = createCore(db);
+      await core.accounts.create('only', 'pw', { 1: 5 });
+      await core.accounts.setLegacyUserId('only', 7);
+      const { dispatcher, received } = scriptedDispatcher();
       await insertLegacy(db, { infoto: '13800138010', userid: 42, content: '短信', tag: 'n-unmapped' });
       await insertLegacy(db, { infoto: '13800138011', userid: 7, content: '短信', tag: 'n-good' });
       await insertLegacy(db, { infoto: '13800138012', userid: null, content: '短信', tag: 'n-null' });
@@ -215,16 +220,7 @@ for (const dialect of DIALECTS) {
       const core = createCore(db);
       await core.accounts.create('two', 'pw', { 1: 2 });
       await core.accounts.setLegacyUserId('two', 8);
-      const received: OutboundMessage[] = [];
-      const vendor: Vendor = {
-        name: 'scripted',
-        async send(batch: OutboundMessage[]): Promise<SendOutcome[]> {
-          received.push(...batch);
-          return batch.map((m) => ({ id: m.id, ok: true, vendorMsgId: `t-${m.id}` }));
-        },
-      };
-      const config = { ...loadConfig({ VENDORS: 'simulator' }), route: ['scripted'] };
-      const dispatcher = new Dispatcher(db, new Map([['scripted', vendor]]), config, createLogger('silent'));
+      const { dispatcher, received } = scriptedDispatcher();
       const tags = ['o-first', 'o-bad', 'o-second', 'o-third', 'o-fourth'];
       await insertLegacy(db, { id: 910001, infoto: '13800138021', userid: 8, content: '短信', tag: tags[0]! });
       await insertLegacy(db, { id: 910002, infoto: '999', userid: 8, content: '短信', tag: tags[1]! });
