@@ -12,6 +12,9 @@ import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/u
 import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
 import { UMS_HTTP_PATHS, umsHttpInternalError, umsHttpService } from './faces/umsHttp';
 import { callbackRoutes } from './callbacks';
+import { ConfigError } from './configError';
+import { contractService } from './contracts/service';
+import type { ServedContract } from './contracts/served';
 import { LEGACY_GBK } from './legacyCharset';
 import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
@@ -24,6 +27,8 @@ export interface AppParts {
   store(news: VendorNews): Promise<void>;
   log: Logger;
   wsdlDir: string;
+  /** The contracts served from a WSDL and a mapping, after the built-in faces. */
+  contracts: readonly ServedContract[];
   adminToken: string;
   /** Each vendor's breaker on this node, for the admin API. */
   breakers(): BreakerStatus[];
@@ -52,7 +57,7 @@ function faces(parts: AppParts): Face[] {
       ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
     },
   });
-  return [
+  const builtIn: Face[] = [
     soap(userApiService(parts.core, parts.wsdlDir)),
     soap(umsService(parts.core, parts.wsdlDir)),
     {
@@ -65,6 +70,11 @@ function faces(parts: AppParts): Face[] {
     },
     { middleware: umsHttpService(parts.core, http), owns: (path) => UMS_HTTP_PATHS.includes(path), internalError: umsHttpInternalError },
   ];
+  for (const { path } of parts.contracts) {
+    if (builtIn.some((f) => f.owns(path)))
+      throw new ConfigError(`contracts: the path ${path} is a built-in contract's; serve this one elsewhere`);
+  }
+  return [...builtIn, ...parts.contracts.map(({ contract, path }) => soap(contractService(contract, parts.core, path)))];
 }
 
 /** The HTTP side: the legacy faces, vendors' callbacks, the admin API, health. */

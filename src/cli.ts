@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { type Config, loadConfig, redactDatabaseUrl } from './config';
 import { ConfigError } from './configError';
+import { describeContract } from './contracts/check';
+import { loadContract } from './contracts/contract';
 import { AccountError, checkRoute } from './core/accounts';
 import { Failure } from './core/failures';
 import { type Core, createCore } from './core';
@@ -280,6 +282,21 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
         }),
       ),
     );
+
+  cli
+    .command('contract:check')
+    .description('validate a contract folder (service.wsdl + contract.yaml) and print what it would serve, with sample answers')
+    .argument('<dir>')
+    .allowExcessArguments(false)
+    .action((dir: string) => {
+      // No configuration is read: a contract is checked on its own, before any gateway serves it.
+      done(
+        Promise.resolve().then(() => {
+          console.log(describeContract(loadContract(dir)));
+          return 0;
+        }),
+      );
+    });
 
   cli
     .command('reply:inject')

@@ -1,4 +1,5 @@
 import { ConfigError } from './configError';
+import { loadServedContracts, type ServedContract } from './contracts/served';
 import { VENDOR_TYPES } from './vendors';
 import { loadVendorsFile, type VendorConfig, validateVendor } from './vendors/config';
 
@@ -29,6 +30,8 @@ export interface Config {
   vendors: Map<string, VendorConfig>;
   /** Vendors of the default route, in failover order. */
   route: string[];
+  /** The legacy contracts served from a WSDL and a mapping (src/contracts), each at its endpoint path. */
+  contracts: ServedContract[];
   /** How often reports and replies are pushed to the accounts that gave a URL. */
   pushIntervalMs: number;
   /** The first retry of an unacknowledged push; it doubles up to 10 minutes. */
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile,
     vendors,
     route,
+    contracts: fromFile ? loadServedContracts(configFile, fromFile.contracts) : [],
     pushIntervalMs: int(env, 'PUSH_INTERVAL_MS', 1000, 10, 60_000),
     pushRetryBaseMs: int(env, 'PUSH_RETRY_BASE_MS', 5000, 10, 600_000),
     reportTimeoutMs: int(env, 'REPORT_TIMEOUT_MS', 72 * 3600_000, 100, 30 * 24 * 3600_000),

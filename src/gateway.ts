@@ -54,6 +54,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     store,
     log,
     wsdlDir: WSDL_DIR,
+    contracts: config.contracts,
     adminToken: config.adminToken,
     breakers: () => dispatcher.breakers.status(config.vendors.keys()),
     trustProxy: config.trustProxy,

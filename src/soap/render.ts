@@ -62,23 +62,38 @@ export interface SoapElement {
 export type SoapAnswer = string | readonly SoapElement[];
 
 /**
+ * The response element as a WSDL declares it, for a service that knows its contract (src/contracts):
+ * its name, namespace, whether its children are qualified, and rpc/encoded or literal.
+ */
+export interface ResponseShape {
+  element: string;
+  namespace: string;
+  qualified: boolean;
+  encoded: boolean;
+}
+
+/**
  * A structured answer: the response element in the caller's namespace with these children in
  * order, qualified as the caller qualified its parameters (Axis2 ADB stubs insist on both), a null
- * as xsi:nil="true", and under rpc/encoded each value typed.
+ * as xsi:nil="true", and under rpc/encoded each value typed. With a `shape`, the WSDL's
+ * declaration decides the element, its namespace, qualification and encoding instead of the call.
  */
-export function renderElements(call: SoapCall, children: readonly SoapElement[]): string {
-  const prefix = call.operationNs ? 'ns1:' : '';
-  const nsDecl = call.operationNs ? ` xmlns:ns1="${escapeXml(call.operationNs)}"` : '';
-  const encoding = call.encoded ? ` soap:encodingStyle="${SOAP_ENC}"` : '';
-  const response = `${prefix}${call.operation}Response`;
-  const name = (n: string) => (call.qualified ? `${prefix}${n}` : n);
+export function renderElements(call: SoapCall, children: readonly SoapElement[], shape?: ResponseShape): string {
+  const ns = shape ? shape.namespace : call.operationNs;
+  const qualified = shape ? shape.qualified : call.qualified;
+  const encoded = shape ? shape.encoded : call.encoded;
+  const prefix = ns ? 'ns1:' : '';
+  const nsDecl = ns ? ` xmlns:ns1="${escapeXml(ns)}"` : '';
+  const encoding = encoded ? ` soap:encodingStyle="${SOAP_ENC}"` : '';
+  const response = `${prefix}${shape ? shape.element : `${call.operation}Response`}`;
+  const name = (n: string) => (qualified ? `${prefix}${n}` : n);
   const render = (elements: readonly SoapElement[]): string =>
     elements
       .map(({ name: n, value }) => {
         const tag = name(n);
         if (value === null) return `<${tag} xsi:nil="true"/>`;
         if (typeof value === 'object') return `<${tag}>${render(value)}</${tag}>`;
-        const type = call.encoded ? ` xsi:type="xsd:${typeof value === 'number' ? 'int' : 'string'}"` : '';
+        const type = encoded ? ` xsi:type="xsd:${typeof value === 'number' ? 'int' : 'string'}"` : '';
         return `<${tag}${type}>${escapeXml(String(value))}</${tag}>`;
       })
       .join('');

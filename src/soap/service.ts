@@ -4,7 +4,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger';
 import { parseSoapCall, type SoapCall, SoapClientError, type SoapVersion } from './envelope';
-import { answerElementName, renderElements, renderFault, renderResponse, type SoapAnswer, soapContentType } from './render';
+import {
+  answerElementName,
+  renderElements,
+  renderFault,
+  renderResponse,
+  type ResponseShape,
+  type SoapAnswer,
+  soapContentType,
+} from './render';
 import { escapeXml } from './xml';
 import { callerIp } from '../callerIp';
 
@@ -25,6 +33,8 @@ export interface SoapOperation {
   handle(args: Record<string, string | null>, call: CallContext): Promise<SoapAnswer>;
   /** This operation's answer when the gateway fails, where the service's string would not fit its response. */
   internalErrorAnswer?: SoapAnswer;
+  /** The response element a WSDL declares for a structured answer; without it, the answer follows the call's shape. */
+  response?: ResponseShape;
 }
 
 export interface SoapServiceDefinition {
@@ -126,7 +136,9 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
       ctx,
       200,
       call.version,
-      typeof value === 'string' ? renderResponse(answered, answerElementName(call, found.name), value) : renderElements(answered, value),
+      typeof value === 'string'
+        ? renderResponse(answered, answerElementName(call, found.name), value)
+        : renderElements(answered, value, found.op.response),
     );
   };
 }

@@ -36,9 +36,11 @@ export interface VendorsConfig {
   vendors: Map<string, VendorConfig>;
   /** The default route, in failover order. */
   route: string[];
+  /** The `contracts:` list as written; src/contracts/served.ts reads it. */
+  contracts: unknown;
 }
 
-const TOP_LEVEL_KEYS = ['vendors', 'route'];
+const TOP_LEVEL_KEYS = ['vendors', 'route', 'contracts'];
 
 /**
  * Reads the GATEWAY_CONFIG file: YAML, `${VAR}` replaced from the environment (so secrets stay
@@ -81,7 +83,7 @@ export function loadVendorsFile(file: string, env: NodeJS.ProcessEnv, types: Ven
     if (!vendors.has(name))
       throw new ConfigError(`${file}: route: names "${name}", which is not under vendors:${suggest(name, [...vendors.keys()])}`);
   }
-  return { vendors, route };
+  return { vendors, route, contracts: root.contracts };
 }
 
 /** Validates one vendor's settings against its adapter's schema. */

@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../configError';
+import { parseTemplate, type Template, templateVars } from '../vendors/http/template';
+import { type AnswerValue, type CallKind, type ContractMapping, contractMapping, type InputName, type InputSpec } from './mapping';
+import { type DeclaredElement, readWsdl, type WsdlContract, type WsdlOperation } from './wsdl';
+
+/** A contract folder's two files. */
+export const WSDL_FILE = 'service.wsdl';
+export const MAPPING_FILE = 'contract.yaml';
+
+/** Where an input is read from: a request parameter by its WSDL name, and how. */
+export interface PreparedInput {
+  param: string;
+  transform: 'plain' | 'base64' | 'md5' | 'md5upper';
+  separator: string | undefined;
+}
+
+/** A response child's answer, its templates parsed. */
+export type PreparedAnswer =
+  | { kind: 'text'; element: DeclaredElement; template: Template }
+  | { kind: 'joined'; element: DeclaredElement; each: Template; separator: string; before: string; after: string; escapeXml: boolean }
+  /** `wrapper`: the ArrayOf… child the items go into, or null when the response child itself repeats. */
+  | {
+      kind: 'items';
+      element: DeclaredElement;
+      wrapper: DeclaredElement | null;
+      fields: { element: DeclaredElement; template: Template }[];
+    };
+
+export interface PreparedOperation {
+  wsdl: WsdlOperation;
+  call: CallKind;
+  pool: 0 | 1 | 2;
+  inputs: Partial<Record<InputName, PreparedInput>>;
+  statuses: { delivered: string; failed: string; unknown: string };
+  answer: PreparedAnswer[];
+  /** The refusal's answer: response child → template over `{code}`. */
+  refused: { element: DeclaredElement; template: Template }[];
+}
+
+export interface Contract {
+  dir: string;
+  wsdlFile: string;
+  wsdl: WsdlContract;
+  codes: ContractMapping['codes'];
+  operations: PreparedOperation[];
+}
+
+/** The values each call's templates may use; `items` are those of each report or reply. */
+export const CALL_VARS: Record<CallKind, { top: string[]; items: string[] }> = {
+  send: { top: ['batchId', 'accepted', 'charged', 'invalid', 'count'], items: [] },
+  balance: { top: ['balance'], items: [] },
+  reports: { top: ['count'], items: ['mobile', 'batchId', 'serial', 'status', 'code', 'sendTime', 'reportTime'] },
+  replies: { top: ['count'], items: ['mobile', 'content', 'receiver', 'extNo', 'receivedAt'] },
+  fixed: { top: [], items: [] },
+};
+
+/** The inputs a call cannot do without. */
+const REQUIRED_INPUTS: Record<CallKind, InputName[]> = {
+  send: ['account', 'password', 'mobiles', 'content'],
+  balance: ['account', 'password'],
+  reports: ['account', 'password'],
+  replies: ['account', 'password'],
+  fixed: [],
+};
+
+const DEFAULT_STATUSES = { delivered: '0', failed: '1', unknown: '2' };
+
+/**
+ * Loads a contract folder: `service.wsdl` as the vendor published it and `contract.yaml`, the
+ * mapping, checked against its schema and against the WSDL. Every mistake is one ConfigError
+ * naming the file, the operation and the key.
+ */
+export function loadContract(dir: string): Contract {
+  const wsdlFile = join(dir, WSDL_FILE);
+  const mappingFile = join(dir, MAPPING_FILE);
+  let wsdl: WsdlContract;
+  try {
+    wsdl = readWsdl(readText(wsdlFile));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${wsdlFile}: ${(err as Error).message}`);
+  }
+  const doc = parseDocument(readText(mappingFile), { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    throw new ConfigError(`${mappingFile}: line ${first.linePos?.[0]?.line ?? '?'}: ${first.message.split('\n')[0]}`);
+  }
+  const parsed = contractMapping.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw new ConfigError(`${mappingFile}: ${describe(parsed.error)}`);
+  const mapping = parsed.data;
+
+  const fail = (path: string, message: string): never => {
+    throw new ConfigError(`${mappingFile}: ${path}: ${message}`);
+  };
+  const declared = new Map(wsdl.operations.map((op) => [op.name, op]));
+  for (const name of Object.keys(mapping.operations)) {
+    if (!declared.has(name)) fail(`operations.${name}`, `the WSDL has no such operation (it has ${[...declared.keys()].join(', ')})`);
+  }
+  const operations = wsdl.operations.map((op): PreparedOperation => {
+    const m = mapping.operations[op.name];
+    if (!m)
+      return fail(
+        `operations.${op.name}`,
+        'the WSDL declares this operation and the mapping does not map it (map it, or answer it with call: fixed)',
+      );
+    const at = `operations.${op.name}`;
+    const vars = CALL_VARS[m.call];
+    const inputs: PreparedOperation['inputs'] = {};
+    for (const [key, spec] of Object.entries(m.inputs) as [InputName, InputSpec][]) {
+      inputs[key] = prepareInput(op, spec, (msg) => fail(`${at}.inputs.${key}`, msg));
+    }
+    for (const key of REQUIRED_INPUTS[m.call]) if (!inputs[key]) fail(`${at}.inputs.${key}`, `is required for call: ${m.call}`);
+    const template = (path: string, text: string, allowed: string[]): Template => {
+      let parsedTemplate: Template;
+      try {
+        parsedTemplate = parseTemplate(text);
+      } catch (err) {
+        return fail(path, (err as Error).message);
+      }
+      const unknown = templateVars(parsedTemplate).find((v) => !allowed.includes(v));
+      if (unknown) fail(path, `{${unknown}} is not a value of call: ${m.call} here (known: ${allowed.join(', ') || 'none'})`);
+      return parsedTemplate;
+    };
+    const responseChild = (path: string, name: string) =>
+      op.response.children.find((c) => c.name === name) ??
+      fail(
+        path,
+        `the WSDL's ${op.response.element} has no child ${name} (it has ${op.response.children.map((c) => c.name).join(', ') || 'none'})`,
+      );
+    const answer = Object.entries(m.answer).map(([name, value]) =>
+      prepareAnswer(`${at}.answer.${name}`, responseChild(`${at}.answer.${name}`, name), value, vars, template, fail),
+    );
+    const refusedSpec =
+      m.refused ?? Object.fromEntries(answer.filter((a) => a.kind !== 'items').map((a) => [a.element.name, '{code}'] as const));
+    const refused = Object.entries(refusedSpec).map(([name, text]) => ({
+      element: responseChild(`${at}.refused.${name}`, name),
+      template: template(`${at}.refused.${name}`, text, ['code']),
+    }));
+    return {
+      wsdl: op,
+      call: m.call,
+      pool: m.pool,
+      inputs,
+      statuses: m.statuses ?? DEFAULT_STATUSES,
+      answer: inOrder(op, answer),
+      refused: inOrder(op, refused),
+    };
+  });
+  return { dir, wsdlFile, wsdl, codes: mapping.codes, operations };
+}
+
+/** Answers in the order the WSDL's sequence declares their elements, whatever the order in the file. */
+function inOrder<T extends { element: DeclaredElement }>(op: WsdlOperation, list: T[]): T[] {
+  return [...list].sort((a, b) => op.response.children.indexOf(a.element) - op.response.children.indexOf(b.element));
+}
+
+function prepareInput(op: WsdlOperation, spec: InputSpec, fail: (message: string) => never): PreparedInput {
+  const full = typeof spec === 'object' ? spec : { param: spec };
+  const params = op.request.params.map((p) => p.name);
+  const param =
+    typeof full.param === 'number'
+      ? (params[full.param] ?? fail(`position ${full.param} is past the last of ${op.request.element}'s ${params.length} parameters`))
+      : params.includes(full.param)
+        ? full.param
+        : fail(`the WSDL's ${op.request.element} has no parameter ${full.param} (it has ${params.join(', ') || 'none'})`);
+  return { param, transform: full.transform ?? 'plain', separator: full.separator };
+}
+
+function prepareAnswer(
+  path: string,
+  element: DeclaredElement,
+  value: AnswerValue,
+  vars: { top: string[]; items: string[] },
+  template: (path: string, text: string, allowed: string[]) => Template,
+  fail: (path: string, message: string) => never,
+): PreparedAnswer {
+  if (typeof value === 'string') {
+    if (element.children.length > 0) fail(path, `${element.name} is a complex element in the WSDL: give it items:`);
+    return { kind: 'text', element, template: template(path, value, vars.top) };
+  }
+  if ('each' in value) {
+    if (vars.items.length === 0) fail(`${path}.each`, 'this call has no items to join');
+    return {
+      kind: 'joined',
+      element,
+      each: template(`${path}.each`, value.each, vars.items),
+      separator: value.separator,
+      before: value.before,
+      after: value.after,
+      escapeXml: value.escape === 'xml',
+    };
+  }
+  if (vars.items.length === 0) fail(`${path}.items`, 'this call has no items');
+  // An ArrayOf… element (ASMX, CXF) holds one repeated child; otherwise the response child itself repeats.
+  const arrayItem = !element.repeated && element.children.length === 1 && element.children[0]!.repeated ? element.children[0]! : null;
+  const item = arrayItem ?? element;
+  if (!arrayItem && !element.repeated)
+    fail(`${path}.items`, `${element.name} does not repeat in the WSDL (no maxOccurs above 1, nor one repeated child)`);
+  const fields = Object.entries(value.items).map(([name, text]) => ({
+    element:
+      item.children.find((c) => c.name === name) ??
+      fail(
+        `${path}.items.${name}`,
+        `the WSDL's ${item.name} has no child ${name} (it has ${item.children.map((c) => c.name).join(', ') || 'none'})`,
+      ),
+    template: template(`${path}.items.${name}`, text, vars.items),
+  }));
+  fields.sort((a, b) => item.children.indexOf(a.element) - item.children.indexOf(b.element));
+  return { kind: 'items', element, wrapper: arrayItem ? element : null, fields };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/** The first issue of a refusal as `key.path: message`, a misspelt key named as such. */
+function describe(error: z.ZodError): string {
+  const issue = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'))[0]!;
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') return `${path ? `${path}.` : ''}${issue.keys[0]}: unknown key`;
+  return `${path || '(top)'}: ${issue.message}`;
+}

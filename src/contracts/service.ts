@@ -1,0 +1,188 @@
+import type { Account } from '../../entities';
+import { balanceOf } from '../core/accounts';
+import type { Core } from '../core';
+import { Failure, type FailureCode } from '../core/failures';
+import { ReportStatus } from '../core/reports';
+import { decodeBase64Password } from '../faces/legacyPassword';
+import type { SoapElement } from '../soap/render';
+import type { CallContext, SoapServiceDefinition } from '../soap/service';
+import { escapeXml } from '../soap/xml';
+import { formatTime, type RenderContext, render, type Template } from '../vendors/http/template';
+import type { Contract, PreparedAnswer, PreparedOperation } from './contract';
+import type { InputName } from './mapping';
+import type { DeclaredElement } from './wsdl';
+
+/** What a template reads: a call's own values, and each report's or reply's. */
+export interface CallResult {
+  top: RenderContext['values'];
+  items: RenderContext['values'][];
+}
+
+/** Times in templates are China time, as the legacy vendors wrote them; `{sendTime}` alone is `yyyy-MM-dd HH:mm:ss`. */
+const CHINA_OFFSET_MIN = 480;
+export const templateTime = (at: Date) => (format: string | undefined) => formatTime(at, format || 'yyyy-MM-dd HH:mm:ss', CHINA_OFFSET_MIN);
+
+const INTEGER_TYPES = new Set(['int', 'integer', 'long', 'short', 'byte', 'unsignedInt', 'unsignedLong', 'unsignedShort']);
+
+/** A rendered text as the element's value: a number where the WSDL declares an integer type and the text is one. */
+function typed(element: DeclaredElement, text: string): string | number {
+  return INTEGER_TYPES.has(element.type) && /^-?\d+$/.test(text) ? Number(text) : text;
+}
+
+const fill = (template: Template, values: RenderContext['values']) => render(template, { values, charset: 'utf-8' });
+
+/** The response's children from a call's result, in the WSDL's order. */
+export function renderAnswer(op: PreparedOperation, result: CallResult): SoapElement[] {
+  return op.answer.flatMap((a: PreparedAnswer): SoapElement[] => {
+    if (a.kind === 'text') return [{ name: a.element.name, value: typed(a.element, fill(a.template, result.top)) }];
+    if (a.kind === 'joined') {
+      const escaped = (values: RenderContext['values']) =>
+        a.escapeXml
+          ? Object.fromEntries(
+              Object.entries(values).map(([k, v]) => [
+                k,
+                typeof v === 'function' ? (f: string | undefined) => escapeXml(v(f)) : escapeXml(v),
+              ]),
+            )
+          : values;
+      const text = a.before + result.items.map((item) => fill(a.each, escaped(item))).join(a.separator) + a.after;
+      return [{ name: a.element.name, value: text }];
+    }
+    const item = a.wrapper ? a.element.children[0]! : a.element;
+    const rendered = result.items.map(
+      (values): SoapElement => ({
+        name: item.name,
+        value: a.fields.map((f) => ({ name: f.element.name, value: typed(f.element, fill(f.template, values)) })),
+      }),
+    );
+    return a.wrapper ? [{ name: a.element.name, value: rendered }] : rendered;
+  });
+}
+
+/** The answer to a refusal: the vendor's code in the `refused` templates. */
+export function renderRefusal(op: PreparedOperation, code: string): SoapElement[] {
+  return op.refused.map((r) => ({ name: r.element.name, value: typed(r.element, fill(r.template, { code })) }));
+}
+
+/** The vendor's code for a core reason, `other` for a reason the contract does not list. */
+export function vendorCode(contract: Contract, reason: FailureCode): string {
+  return contract.codes[reason] ?? contract.codes.other!;
+}
+
+/** A sent password as the core checks it (see docs/contracts.md for MD5). */
+function password(transform: string, sent: string): string {
+  if (transform === 'base64') return decodeBase64Password(sent);
+  if (transform === 'md5' || transform === 'md5upper') return sent.trim().toLowerCase();
+  return sent;
+}
+
+/** Runs one operation's core call on the request's arguments. */
+async function perform(core: Core, op: PreparedOperation, args: Record<string, string | null>, call: CallContext): Promise<CallResult> {
+  const input = (name: InputName): string => {
+    const spec = op.inputs[name];
+    if (!spec) return '';
+    const sent = args[spec.param] ?? '';
+    if (name === 'password') return password(spec.transform, sent);
+    if (spec.transform === 'base64') return decodeBase64Password(sent);
+    return spec.separator ? sent.split(spec.separator).join(',') : sent;
+  };
+  if (op.call === 'fixed') return { top: {}, items: [] };
+  const account: Account = await core.accounts.authenticate(input('account'), input('password'), call.ip);
+  switch (op.call) {
+    case 'send': {
+      const serial = input('serial');
+      const accepted = await core.sending.submit({
+        account,
+        pool: op.pool,
+        content: input('content'),
+        mobiles: input('mobiles'),
+        isLong: true,
+        hostname: call.ip,
+        ...(serial ? { serial } : {}),
+      });
+      return {
+        top: {
+          batchId: accepted.batchId,
+          accepted: String(accepted.accepted),
+          charged: String(accepted.charged),
+          invalid: [...accepted.invalid, ...accepted.limited].join(','),
+          count: String(accepted.accepted),
+        },
+        items: [],
+      };
+    }
+    case 'balance':
+      return { top: { balance: String(balanceOf(account, op.pool)) }, items: [] };
+    case 'reports': {
+      const reports = await core.reports.fetch(account.id);
+      const serials = await core.sending.serialsOf(reports.map((r) => Number(r.sendId)));
+      const word = (status: number) =>
+        status === ReportStatus.delivered
+          ? op.statuses.delivered
+          : status === ReportStatus.unknown
+            ? op.statuses.unknown
+            : op.statuses.failed;
+      return {
+        top: { count: String(reports.length) },
+        items: reports.map((r) => ({
+          mobile: r.mobile,
+          batchId: r.batchId ?? '',
+          serial: serials.get(Number(r.sendId)) ?? '',
+          status: word(r.status),
+          code: r.code ?? '',
+          sendTime: templateTime(r.sendTime),
+          reportTime: templateTime(r.reportTime),
+        })),
+      };
+    }
+    case 'replies': {
+      const replies = await core.replies.fetch(account.id);
+      return {
+        top: { count: String(replies.length) },
+        items: replies.map((r) => ({
+          mobile: r.mobile,
+          content: r.content,
+          receiver: r.receiver,
+          extNo: r.extNo ?? '',
+          receivedAt: templateTime(r.receivedAt),
+        })),
+      };
+    }
+  }
+}
+
+/**
+ * A contract as the SOAP layer serves it: one operation per WSDL operation, called by its request
+ * wrapper's name, answered in the response element the WSDL declares, a refusal in the vendor's code.
+ */
+export function contractService(contract: Contract, core: Core, path: string): SoapServiceDefinition {
+  return {
+    paths: [path],
+    wsdlFile: contract.wsdlFile,
+    internalErrorAnswer: vendorCode(contract, 'internal'),
+    operations: Object.fromEntries(
+      contract.operations.map((op) => [
+        op.wsdl.name,
+        {
+          params: op.wsdl.request.params.map((p) => p.name),
+          ...(op.wsdl.request.element !== op.wsdl.name ? { aliases: [op.wsdl.request.element] } : {}),
+          response: {
+            element: op.wsdl.response.element,
+            namespace: op.wsdl.namespace,
+            qualified: op.wsdl.qualified,
+            encoded: op.wsdl.encoded,
+          },
+          internalErrorAnswer: renderRefusal(op, vendorCode(contract, 'internal')),
+          async handle(args: Record<string, string | null>, call: CallContext) {
+            try {
+              return renderAnswer(op, await perform(core, op, args, call));
+            } catch (err) {
+              if (err instanceof Failure) return renderRefusal(op, vendorCode(contract, err.code));
+              throw err;
+            }
+          },
+        },
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,160 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A contract a user would add for an old vendor, written by the test into a temporary folder: an
+ * ASMX-shaped document/literal WSDL (qualified elements, SOAP 1.1 and 1.2 bindings, SOAPAction per
+ * operation) and its mapping. SendSms takes the password's MD5 and a `|` separated number list and
+ * answers a string (the batch id, or a negative code); GetBalance an int; GetReport an ArrayOfReport
+ * of complex items; GetReply an XML document as a string; GetVersion a fixed text.
+ */
+export const VENDOR_NS = 'http://sms.vendor.example/';
+
+const SCHEMA = `
+    <s:schema elementFormDefault="qualified" targetNamespace="${VENDOR_NS}">
+      <s:element name="SendSms"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="mobiles" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="content" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="SendSmsResponse"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="SendSmsResult" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="GetBalance"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="GetBalanceResponse"><s:complexType><s:sequence>
+        <s:element minOccurs="1" maxOccurs="1" name="GetBalanceResult" type="s:int"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="GetReport"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="GetReportResponse"><s:complexType><s:sequence>
+        <s:element minOccurs="1" maxOccurs="1" name="Code" type="s:int"/>
+        <s:element minOccurs="0" maxOccurs="1" name="GetReportResult" type="tns:ArrayOfReport"/>
+      </s:sequence></s:complexType></s:element>
+      <s:complexType name="ArrayOfReport"><s:sequence>
+        <s:element minOccurs="0" maxOccurs="unbounded" name="Report" type="tns:Report"/>
+      </s:sequence></s:complexType>
+      <s:complexType name="Report"><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="MsgId" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="Mobile" type="s:string"/>
+        <s:element minOccurs="1" maxOccurs="1" name="Status" type="s:int"/>
+        <s:element minOccurs="0" maxOccurs="1" name="Time" type="s:string"/>
+      </s:sequence></s:complexType>
+      <s:element name="GetReply"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
+        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="GetReplyResponse"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="GetReplyResult" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+      <s:element name="GetVersion"><s:complexType/></s:element>
+      <s:element name="GetVersionResponse"><s:complexType><s:sequence>
+        <s:element minOccurs="0" maxOccurs="1" name="GetVersionResult" type="s:string"/>
+      </s:sequence></s:complexType></s:element>
+    </s:schema>`;
+
+const OPERATIONS = ['SendSms', 'GetBalance', 'GetReport', 'GetReply', 'GetVersion'];
+
+const binding = (name: string, soap: string) => `
+  <wsdl:binding name="${name}" type="tns:VendorSmsSoap">
+    <${soap}:binding transport="http://schemas.xmlsoap.org/soap/http"/>${OPERATIONS.map(
+      (op) => `
+    <wsdl:operation name="${op}">
+      <${soap}:operation soapAction="${VENDOR_NS}${op}" style="document"/>
+      <wsdl:input><${soap}:body use="literal"/></wsdl:input>
+      <wsdl:output><${soap}:body use="literal"/></wsdl:output>
+    </wsdl:operation>`,
+    ).join('')}
+  </wsdl:binding>`;
+
+export const VENDOR_WSDL = `<?xml version="1.0" encoding="utf-8"?>
+<wsdl:definitions xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/"
+    xmlns:s="http://www.w3.org/2001/XMLSchema" xmlns:tns="${VENDOR_NS}" xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
+    targetNamespace="${VENDOR_NS}">
+  <wsdl:types>${SCHEMA}
+  </wsdl:types>${OPERATIONS.map(
+    (op) => `
+  <wsdl:message name="${op}SoapIn"><wsdl:part name="parameters" element="tns:${op}"/></wsdl:message>
+  <wsdl:message name="${op}SoapOut"><wsdl:part name="parameters" element="tns:${op}Response"/></wsdl:message>`,
+  ).join('')}
+  <wsdl:portType name="VendorSmsSoap">${OPERATIONS.map(
+    (op) => `
+    <wsdl:operation name="${op}"><wsdl:input message="tns:${op}SoapIn"/><wsdl:output message="tns:${op}SoapOut"/></wsdl:operation>`,
+  ).join('')}
+  </wsdl:portType>${binding('VendorSmsSoap', 'soap')}${binding('VendorSmsSoap12', 'soap12')}
+  <wsdl:service name="VendorSms">
+    <wsdl:port name="VendorSmsSoap" binding="tns:VendorSmsSoap"><soap:address location="http://sms.vendor.example/Service.asmx"/></wsdl:port>
+    <wsdl:port name="VendorSmsSoap12" binding="tns:VendorSmsSoap12"><soap12:address location="http://sms.vendor.example/Service.asmx"/></wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+`;
+
+/** The vendor's codes, as its manual would list them. */
+export const VENDOR_CODES = {
+  badCredentials: '-1',
+  insufficientBalance: '-2',
+  noValidMobile: '-3',
+  forbiddenWord: '-4',
+  tooManyMobiles: '-5',
+  internal: '-9',
+  other: '-10',
+} as const;
+
+export const VENDOR_MAPPING = `# The mapping of the test vendor's Service.asmx onto the gateway's core.
+codes:
+${Object.entries(VENDOR_CODES)
+  .map(([reason, code]) => `  ${reason}: "${code}"`)
+  .join('\n')}
+operations:
+  SendSms:
+    call: send
+    inputs:
+      account: account
+      password: { param: password, transform: md5 }
+      mobiles: { param: 2, separator: "|" }
+      content: content
+    answer:
+      SendSmsResult: "{batchId}"
+  GetBalance:
+    call: balance
+    inputs: { account: account, password: { param: password, transform: md5 } }
+    answer:
+      GetBalanceResult: "{balance}"
+  GetReport:
+    call: reports
+    inputs: { account: account, password: { param: password, transform: md5 } }
+    statuses: { delivered: "1", failed: "2", unknown: "0" }
+    answer:
+      GetReportResult:
+        items: { Mobile: "{mobile}", MsgId: "{batchId}", Status: "{status}", Time: "{reportTime:yyyyMMddHHmmss}" }
+      Code: "0"
+    refused:
+      Code: "{code}"
+  GetReply:
+    call: replies
+    inputs: { account: account, password: { param: password, transform: md5 } }
+    answer:
+      GetReplyResult:
+        before: "<replies>"
+        each: "<reply><mobile>{mobile}</mobile><content>{content}</content><time>{receivedAt}</time></reply>"
+        after: "</replies>"
+        escape: xml
+  GetVersion:
+    call: fixed
+    answer:
+      GetVersionResult: "VendorSms 2.1"
+`;
+
+/** Writes the contract into a new temporary folder (with `edit` applied to the mapping) and returns the folder. */
+export function writeVendorContract(edit: (mapping: string) => string = (m) => m): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smsgw-contract-'));
+  writeFileSync(join(dir, 'service.wsdl'), VENDOR_WSDL);
+  writeFileSync(join(dir, 'contract.yaml'), edit(VENDOR_MAPPING));
+  return dir;
+}
