@@ -3,8 +3,7 @@ import type { Contract, PreparedOperation } from './contract';
 import { type CallResult, renderAnswer, renderRefusal, templateTime, vendorCode } from './service';
 
 /** Sample results, one per call, for rendering each answer as `contract:check` shows it. */
-const SAMPLE_TIME = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
-const sampleTime = (format: string | undefined) => (format ? `${SAMPLE_TIME.toISOString()} as ${format}` : '2026-01-02 11:04:05');
+const sampleTime = templateTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)));
 
 function sample(op: PreparedOperation): CallResult {
   switch (op.call) {
