@@ -223,8 +223,24 @@ function readText(file: string): string {
 
 /** The first issue of a refusal as `key.path: message`, a misspelt key named as such. */
 function describe(error: z.ZodError): string {
-  const issue = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'))[0]!;
+  const first = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'))[0]!;
+  const issue = withinUnion(first);
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') return `${path ? `${path}.` : ''}${issue.keys[0]}: unknown key`;
   return `${path || '(top)'}: ${issue.message}`;
+}
+
+/**
+ * For a value that fits no form of a union ("a name, or { param, transform }"), the issue of the
+ * form it was written in (the mapping with a wrong transform, not "expected a string").
+ */
+function withinUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  // The forms it was not written in fail at the value itself (path []) as a wrong type or a union of them.
+  const branch = issue.errors.find(
+    (b) => b.length > 0 && (b[0]!.path.length > 0 || !['invalid_type', 'invalid_union'].includes(b[0]!.code)),
+  );
+  if (!branch) return issue;
+  const inner = withinUnion(branch[0]!);
+  return { ...inner, path: [...issue.path, ...inner.path] };
 }
