@@ -11,52 +11,31 @@ import { join } from 'node:path';
  */
 export const VENDOR_NS = 'http://sms.vendor.example/';
 
+/** An element declaration as ASMX writes them; a string unless told. */
+const el = (name: string, type = 's:string', min = 0, max = '1') =>
+  `\n        <s:element minOccurs="${min}" maxOccurs="${max}" name="${name}" type="${type}"/>`;
+/** A wrapper element: a complex type of these children in sequence. */
+const wrapper = (name: string, ...children: string[]) =>
+  `\n      <s:element name="${name}"><s:complexType><s:sequence>${children.join('')}\n      </s:sequence></s:complexType></s:element>`;
+const CREDENTIALS = [el('account'), el('password')];
+
 const SCHEMA = `
-    <s:schema elementFormDefault="qualified" targetNamespace="${VENDOR_NS}">
-      <s:element name="SendSms"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="mobiles" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="content" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="SendSmsResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="SendSmsResult" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="GetBalance"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="GetBalanceResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="GetBalanceResult" type="s:int"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="GetReport"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="GetReportResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="1" maxOccurs="1" name="Code" type="s:int"/>
-        <s:element minOccurs="0" maxOccurs="1" name="GetReportResult" type="tns:ArrayOfReport"/>
-      </s:sequence></s:complexType></s:element>
-      <s:complexType name="ArrayOfReport"><s:sequence>
-        <s:element minOccurs="0" maxOccurs="unbounded" name="Report" type="tns:Report"/>
+    <s:schema elementFormDefault="qualified" targetNamespace="${VENDOR_NS}">${[
+      wrapper('SendSms', ...CREDENTIALS, el('mobiles'), el('content')),
+      wrapper('SendSmsResponse', el('SendSmsResult')),
+      wrapper('GetBalance', ...CREDENTIALS),
+      wrapper('GetBalanceResponse', el('GetBalanceResult', 's:int', 1)),
+      wrapper('GetReport', ...CREDENTIALS),
+      wrapper('GetReportResponse', el('Code', 's:int', 1), el('GetReportResult', 'tns:ArrayOfReport')),
+      wrapper('GetReply', ...CREDENTIALS),
+      wrapper('GetReplyResponse', el('GetReplyResult')),
+      wrapper('GetVersion'),
+      wrapper('GetVersionResponse', el('GetVersionResult')),
+    ].join('')}
+      <s:complexType name="ArrayOfReport"><s:sequence>${el('Report', 'tns:Report', 0, 'unbounded')}
       </s:sequence></s:complexType>
-      <s:complexType name="Report"><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="MsgId" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="Mobile" type="s:string"/>
-        <s:element minOccurs="1" maxOccurs="1" name="Status" type="s:int"/>
-        <s:element minOccurs="0" maxOccurs="1" name="Time" type="s:string"/>
+      <s:complexType name="Report"><s:sequence>${[el('MsgId'), el('Mobile'), el('Status', 's:int', 1), el('Time')].join('')}
       </s:sequence></s:complexType>
-      <s:element name="GetReply"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="account" type="s:string"/>
-        <s:element minOccurs="0" maxOccurs="1" name="password" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="GetReplyResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="GetReplyResult" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
-      <s:element name="GetVersion"><s:complexType/></s:element>
-      <s:element name="GetVersionResponse"><s:complexType><s:sequence>
-        <s:element minOccurs="0" maxOccurs="1" name="GetVersionResult" type="s:string"/>
-      </s:sequence></s:complexType></s:element>
     </s:schema>`;
 
 const OPERATIONS = ['SendSms', 'GetBalance', 'GetReport', 'GetReply', 'GetVersion'];
