@@ -100,7 +100,7 @@ describe('smsgw contract:check', () => {
     [
       'an unknown call',
       (m) => m.replace('call: balance', 'call: balanse'),
-      'operations.GetBalance.call: Invalid option: expected one of "send"|"balance"|"reports"|"replies"|"fixed"',
+      'operations.GetBalance.call: Invalid option: expected one of "send"|"balance"|"reports"|"replies"|"audit"|"fixed"',
     ],
     [
       'an operation the WSDL declares and the mapping leaves out',
@@ -110,7 +110,7 @@ describe('smsgw contract:check', () => {
     [
       'an operation the WSDL does not have',
       (m) => `${m}  SendMms:\n    call: fixed\n    answer: {}\n`,
-      'operations.SendMms: the WSDL has no such operation (it has SendSms, GetBalance, GetReport, GetReply, GetVersion)',
+      'operations.SendMms: the WSDL has no such operation (it has SendSms, GetBalance, GetReport, GetReply, CheckContent, GetVersion)',
     ],
     [
       'no code for the other reasons',

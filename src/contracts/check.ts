@@ -29,6 +29,7 @@ function sample(op: PreparedOperation): CallResult {
         top: { count: '1' },
         items: [{ mobile: '13800000001', content: 'TD <ok> & 好', receiver: 'demo', extNo: '', receivedAt: sampleTime }],
       };
+    case 'audit':
     case 'fixed':
       return { top: {}, items: [] };
   }

@@ -55,6 +55,7 @@ export const CALL_VARS: Record<CallKind, { top: string[]; items: string[] }> = {
   balance: { top: ['balance'], items: [] },
   reports: { top: ['count'], items: ['mobile', 'batchId', 'serial', 'status', 'code', 'sendTime', 'reportTime'] },
   replies: { top: ['count'], items: ['mobile', 'content', 'receiver', 'extNo', 'receivedAt'] },
+  audit: { top: [], items: [] },
   fixed: { top: [], items: [] },
 };
 
@@ -64,6 +65,7 @@ const REQUIRED_INPUTS: Record<CallKind, InputName[]> = {
   balance: ['account', 'password'],
   reports: ['account', 'password'],
   replies: ['account', 'password'],
+  audit: ['account', 'password', 'content'],
   fixed: [],
 };
 

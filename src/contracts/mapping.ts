@@ -7,8 +7,11 @@ import { FailureReasons } from '../core/failures';
  * of the core's refusal reasons. docs/contracts.md explains every key with a worked example.
  */
 
-/** What an operation does in the core. `fixed` answers its templates as they are (getVersion, or an operation the gateway refuses). */
-export const CALLS = ['send', 'balance', 'reports', 'replies', 'fixed'] as const;
+/**
+ * What an operation does in the core. `audit` checks a text as a send would, without sending it;
+ * `fixed` answers its templates as they are (getVersion, or an operation the gateway refuses).
+ */
+export const CALLS = ['send', 'balance', 'reports', 'replies', 'audit', 'fixed'] as const;
 export type CallKind = (typeof CALLS)[number];
 
 /** How a sent password is read: as sent, BASE64 of it, or its MD5 hex (lower- or upper-case; see docs/contracts.md). */

@@ -135,6 +135,9 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
         })),
       };
     }
+    case 'audit':
+      await core.audit.check(input('content'), account);
+      return { top: {}, items: [] };
     case 'replies': {
       const replies = await core.replies.fetch(account.id);
       return {

@@ -30,6 +30,7 @@ async function startVendorGateway(dir: string): Promise<TestGateway> {
   // The vendor's clients send MD5(password): such an account holds that digest as its password (docs/contracts.md).
   await gw.core.accounts.create('erp', md5('secret'), { 1: 100 });
   await gw.core.accounts.create('broke', md5('secret'), { 1: 0 });
+  await gw.core.audit.addWord('赌博');
   return gw;
 }
 
@@ -81,6 +82,8 @@ test('zeep calls a contract written by the test: send, reports, replies, balance
     assert.equal(out.wrongPasswordReport.GetReportResult, null);
     assert.equal(out.emptyBalance, VENDOR_CODES.insufficientBalance);
     assert.equal(out.badNumber, VENDOR_CODES.noValidMobile);
+    assert.equal(out.auditOk, 0);
+    assert.equal(out.auditForbidden, Number(VENDOR_CODES.forbiddenWord), 'the audit refuses the forbidden word in the vendor code');
     assert.equal(out.balance12, 98, 'the SOAP 1.2 port, the MD5 in upper case');
   } finally {
     await gw.stop();

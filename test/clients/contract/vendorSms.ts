@@ -7,7 +7,8 @@ import { join } from 'node:path';
  * ASMX-shaped document/literal WSDL (qualified elements, SOAP 1.1 and 1.2 bindings, SOAPAction per
  * operation) and its mapping. SendSms takes the password's MD5 and a `|` separated number list and
  * answers a string (the batch id, or a negative code); GetBalance an int; GetReport an ArrayOfReport
- * of complex items; GetReply an XML document as a string; GetVersion a fixed text.
+ * of complex items; GetReply an XML document as a string; CheckContent an int (0, or the code of
+ * the audit's refusal); GetVersion a fixed text.
  */
 export const VENDOR_NS = 'http://sms.vendor.example/';
 
@@ -29,6 +30,8 @@ const SCHEMA = `
       wrapper('GetReportResponse', el('Code', 's:int', 1), el('GetReportResult', 'tns:ArrayOfReport')),
       wrapper('GetReply', ...CREDENTIALS),
       wrapper('GetReplyResponse', el('GetReplyResult')),
+      wrapper('CheckContent', ...CREDENTIALS, el('content')),
+      wrapper('CheckContentResponse', el('CheckContentResult', 's:int', 1)),
       wrapper('GetVersion'),
       wrapper('GetVersionResponse', el('GetVersionResult')),
     ].join('')}
@@ -38,7 +41,7 @@ const SCHEMA = `
       </s:sequence></s:complexType>
     </s:schema>`;
 
-const OPERATIONS = ['SendSms', 'GetBalance', 'GetReport', 'GetReply', 'GetVersion'];
+const OPERATIONS = ['SendSms', 'GetBalance', 'GetReport', 'GetReply', 'CheckContent', 'GetVersion'];
 
 const binding = (name: string, soap: string) => `
   <wsdl:binding name="${name}" type="tns:VendorSmsSoap">
@@ -124,6 +127,11 @@ operations:
         each: "<reply><mobile>{mobile}</mobile><content>{content}</content><time>{receivedAt}</time></reply>"
         after: "</replies>"
         escape: xml
+  CheckContent:
+    call: audit
+    inputs: { account: account, password: { param: password, transform: md5 }, content: content }
+    answer:
+      CheckContentResult: "0"
   GetVersion:
     call: fixed
     answer:

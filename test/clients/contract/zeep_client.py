@@ -51,6 +51,8 @@ def main(wsdl, endpoint):
     out['wrongPasswordReport'] = serialize_object(sms.GetReport(account='erp', password=md5('wrong')))
     out['emptyBalance'] = sms.SendSms(account='broke', password=md5('secret'), mobiles='13800000001', content='x【测试】')
     out['badNumber'] = sms.SendSms(**erp, mobiles='12345', content='x【测试】')
+    out['auditOk'] = sms.CheckContent(**erp, content='您的验证码是1234【测试】')
+    out['auditForbidden'] = sms.CheckContent(**erp, content='免费赌博【测试】')
     out['balance12'] = sms12.GetBalance(**{'account': 'erp', 'password': md5('secret').upper()})
     print(json.dumps(out, ensure_ascii=False, default=str))
 
