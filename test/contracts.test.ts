@@ -76,6 +76,15 @@ describe('smsgw contract:check', () => {
       (m) => m.replace('transform: md5 }\n      mobiles', 'transform: md6 }\n      mobiles'),
       'operations.SendSms.inputs.password.transform: Invalid option: expected one of "plain"|"base64"|"md5"|"md5upper"',
     ],
+    [
+      'an MD5 on anything but the password',
+      (m) =>
+        m.replace(
+          '      content: content\n    answer:\n      SendSmsResult',
+          '      content: { param: content, transform: md5 }\n    answer:\n      SendSmsResult',
+        ),
+      'operations.SendSms.inputs.content.transform: md5 applies to the password only',
+    ],
     ['a missing input', (m) => m.replace('      content: content\n', ''), 'operations.SendSms.inputs.content: is required for call: send'],
     [
       'a parameter the WSDL does not have',

@@ -113,7 +113,11 @@ export function loadContract(dir: string): Contract {
     const vars = CALL_VARS[m.call];
     const inputs: PreparedOperation['inputs'] = {};
     for (const [key, spec] of Object.entries(m.inputs) as [InputName, InputSpec][]) {
-      inputs[key] = prepareInput(op, spec, (msg) => fail(`${at}.inputs.${key}`, msg));
+      const prepared = prepareInput(op, spec, (msg) => fail(`${at}.inputs.${key}`, msg));
+      // An MD5 cannot be undone: only a password is compared as one.
+      if (key !== 'password' && prepared.transform.startsWith('md5'))
+        fail(`${at}.inputs.${key}.transform`, `${prepared.transform} applies to the password only`);
+      inputs[key] = prepared;
     }
     for (const key of REQUIRED_INPUTS[m.call]) if (!inputs[key]) fail(`${at}.inputs.${key}`, `is required for call: ${m.call}`);
     const template = (path: string, text: string, allowed: string[]): Template => {
