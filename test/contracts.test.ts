@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { ConfigError } from '../src/configError';
 import { loadContract } from '../src/contracts/contract';
 import { startTestGateway } from './support/gateway';
-import { VENDOR_MAPPING, writeVendorContract } from './clients/contract/vendorSms';
+import { VENDOR_MAPPING, VENDOR_WSDL, writeVendorContract } from './clients/contract/vendorSms';
 
 const smsgw = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
@@ -150,6 +150,19 @@ describe('smsgw contract:check', () => {
       }
     });
   }
+
+  test('a WSDL saved with a byte-order mark loads', () => {
+    const dir = writeVendorContract();
+    try {
+      writeFileSync(join(dir, 'service.wsdl'), `\uFEFF${VENDOR_WSDL}`);
+      assert.deepEqual(
+        loadContract(dir).operations.map((op) => op.wsdl.name),
+        ['SendSms', 'GetBalance', 'GetReport', 'GetReply', 'CheckContent', 'GetVersion'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('a WSDL that is not one', () => {
     const dir = writeVendorContract();

@@ -54,7 +54,8 @@ export class WsdlError extends Error {}
  * the SOAP 1.1 and 1.2 bindings with their SOAPAction values, and document/literal or rpc/encoded.
  */
 export function readWsdl(text: string): WsdlContract {
-  const root = parseXml(text);
+  // WSDLs saved by Windows tools often begin with a byte-order mark, which is not markup.
+  const root = parseXml(text.replace(/^\uFEFF/, ''));
   if (root.ns !== WSDL || root.local !== 'definitions') throw new WsdlError('not a WSDL 1.1 document (no wsdl:definitions root)');
   const targetNamespace = root.attrs.get('targetNamespace') ?? '';
   const schemas = (child(root, WSDL, 'types')?.children ?? []).filter((c) => c.ns === XSD && c.local === 'schema');
