@@ -71,6 +71,15 @@ export function describeRun(r: RunResult): string {
   return `$ ${r.command}\n${status}\n--- stdout ---\n${r.stdout.toString('utf8')}--- stderr ---\n${r.stderr.toString('utf8')}`;
 }
 
+/**
+ * Mono 6.8 now and then aborts while it tears its threads down after Main has returned (an assertion in
+ * mono-threads.c, mono/mono#10832): whatever the program printed before is complete. Callers accept such a run
+ * only when the program's own last line says it finished.
+ */
+export function monoAbortedAfterMain(r: RunResult): boolean {
+  return (r.signal === 'SIGABRT' || r.code === 134) && r.stderr.toString('utf8').includes('mono-threads.c');
+}
+
 /** Runs a command and throws (with its output) unless it exits 0. */
 export async function runOk(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const r = await run(cmd, args, opts);

@@ -12,7 +12,17 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { startTestGateway, type TestGateway } from '../support/gateway';
-import { describeRun, removeDir, run, startWireRecorder, stepper, tempDir, type RunOptions, type WireRecorder } from './run';
+import {
+  describeRun,
+  monoAbortedAfterMain,
+  removeDir,
+  run,
+  startWireRecorder,
+  stepper,
+  tempDir,
+  type RunOptions,
+  type WireRecorder,
+} from './run';
 
 const USER = 'demo';
 const PASSWORD = Buffer.from('demo123').toString('base64'); // ZGVtbzEyMw==
@@ -68,9 +78,11 @@ export function commandCall(cmd: string, leading: string[], opts: RunOptions = {
   return async (op, ...args) => {
     const r = await run(cmd, [...leading, op, ...args.map(b64)], opts);
     const lines = r.stdout.toString('utf8').split(/\r?\n/);
-    const line = r.code === 0 ? lines.find((l) => l.startsWith('RESULT ')) : undefined;
+    // The RESULT line is the program's last: after it, mono's teardown abort does not undo the call.
+    const finished = r.code === 0 || (cmd === 'mono' && monoAbortedAfterMain(r));
+    const line = finished ? lines.find((l) => l.startsWith('RESULT ')) : undefined;
     if (line) return Buffer.from(line.slice(7).trim(), 'base64').toString('utf8');
-    const why = r.code === 0 && lines.includes('RESULT-NULL') ? 'returned null' : 'did not return a string';
+    const why = finished && lines.includes('RESULT-NULL') ? 'returned null' : 'did not return a string';
     throw new Error(`${op} ${why}\n${describeRun(r)}`);
   };
 }
