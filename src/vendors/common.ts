@@ -86,3 +86,14 @@ function zoneOffsetMin(zone: string | undefined, fallback: number): number {
 export function plainTextAnswer(taken: string, refused: string): (applied: boolean) => PushAnswer {
   return (applied) => ({ contentType: 'text/plain; charset=utf-8', body: applied ? taken : refused });
 }
+
+/** Whether a vendor's code refuses a message for good, or another try (or the route's next vendor) may take it. */
+export type ErrorKind = 'permanent' | 'retryable';
+
+/**
+ * A vendor's documented codes as a classifier. A code the table does not list is retried: the next vendor of the
+ * route may take the message, and a code the vendor added since is more often transient than final.
+ */
+export function errorClassifier(codes: Readonly<Record<string, ErrorKind>>): (code: string) => ErrorKind {
+  return (code) => codes[code] ?? 'retryable';
+}

@@ -3,7 +3,7 @@ import { Config as OpenApiConfig } from '@alicloud/openapi-client';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { localMobile, parseVendorTime } from '../common';
+import { localMobile, parseVendorTime, type ErrorKind, errorClassifier } from '../common';
 import { httpUrl, vendorSettings } from '../settings';
 import {
   allPages,
@@ -35,7 +35,6 @@ export type AliyunSettings = z.infer<typeof settings>;
 /** PhoneNumberJson of one SendBatchSms: at most 100. */
 const BATCH_NUMBERS = 100;
 
-type Kind = 'permanent' | 'retryable';
 /**
  * The SendSms error codes of Dysmsapi's error list (isv.*, isp.*) and the OpenAPI gateway's common ones
  * (Throttling*, SignatureDoesNotMatch, InvalidAccessKeyId.*, InvalidTimeStamp.Expired, SignatureNonceUsed,
@@ -43,7 +42,7 @@ type Kind = 'permanent' | 'retryable';
  * per-number limit control, a blacklisted word, parameters the template refuses). Retryable: our account, the
  * platform, throttling, and codes about our templates and signatures at Aliyun, which another vendor does not share.
  */
-const ERROR_CODES: Record<string, Kind> = {
+const ERROR_CODES: Record<string, ErrorKind> = {
   'isv.MOBILE_NUMBER_ILLEGAL': 'permanent',
   'isv.BUSINESS_LIMIT_CONTROL': 'permanent',
   'isv.TEMPLATE_PARAMS_ILLEGAL': 'permanent',
@@ -85,10 +84,7 @@ const ERROR_CODES: Record<string, Kind> = {
   InternalError: 'retryable',
 };
 
-/** An error code's kind; codes not in the table are retried (the next vendor of the route may take the message). */
-export function classifyError(code: string): Kind {
-  return ERROR_CODES[code] ?? 'retryable';
-}
+export const classifyError = errorClassifier(ERROR_CODES);
 
 /** A SendSms answer (or the error the SDK threw for it) → one outcome per message of the request. */
 export function sendOutcomes(

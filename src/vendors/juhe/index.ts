@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type ErrorKind, errorClassifier } from '../common';
 import { vendorRequest } from '../request';
 import { httpUrl, vendorSettings } from '../settings';
 import { TemplateBook, TemplateVendor, templateSettings } from '../templates';
@@ -18,13 +19,12 @@ export const settings = vendorSettings.omit({ username: true }).extend({
 });
 export type JuheSettings = z.infer<typeof settings>;
 
-type Kind = 'permanent' | 'retryable';
 /**
  * Juhe's codes (its API documentation): 2054xx the SMS service's, 100xx the platform's. Permanent: the number (bad,
  * or refused by the per-number frequency rule) and the template's variables. Retryable: our key, account and
  * quota, the network and the platform, and a template id the account lacks (another vendor may carry the text).
  */
-const ERROR_CODES: Record<string, Kind> = {
+const ERROR_CODES: Record<string, ErrorKind> = {
   '205401': 'permanent',
   '205402': 'retryable',
   '205403': 'retryable',
@@ -49,9 +49,7 @@ const ERROR_CODES: Record<string, Kind> = {
   '10021': 'retryable',
 };
 
-export function classifyError(code: string): Kind {
-  return ERROR_CODES[code] ?? 'retryable';
-}
+export const classifyError = errorClassifier(ERROR_CODES);
 
 /**
  * tpl_value before the request's own URL-encoding: `#name#=value` joined by `&`, a name or value holding `#`, `&`,

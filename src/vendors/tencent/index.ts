@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
-import { localMobile, parseVendorTime } from '../common';
+import { localMobile, parseVendorTime, type ErrorKind, errorClassifier } from '../common';
 import { vendorRequest } from '../request';
 import { httpUrl, pollSettings, vendorSettings } from '../settings';
 import { allPages, type ListedTemplate, TemplateBook, TemplateVendor, templateListSettings, templateSettings } from '../templates';
@@ -69,7 +69,6 @@ export function tc3Authorization(options: { secretId: string; secretKey: string;
   return `TC3-HMAC-SHA256 Credential=${secretId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }
 
-type Kind = 'permanent' | 'retryable';
 /**
  * The documented SendSms codes (per number in SendStatusSet, or for the request in Response.Error; the SMS codes as
  * the SDKs' sms/v20210111 error lists name them, AuthFailure.* and RequestLimitExceeded the API's common codes).
@@ -77,7 +76,7 @@ type Kind = 'permanent' | 'retryable';
  * frequency policy, sensitive words, parameters the template refuses). Retryable: our credentials and account, the
  * platform, and our templates and signatures there.
  */
-const ERROR_CODES: Record<string, Kind> = {
+const ERROR_CODES: Record<string, ErrorKind> = {
   'InvalidParameterValue.IncorrectPhoneNumber': 'permanent',
   'FailedOperation.PhoneNumberParseFail': 'permanent',
   'FailedOperation.PhoneNumberInBlacklist': 'permanent',
@@ -118,10 +117,7 @@ const ERROR_CODES: Record<string, Kind> = {
   RequestLimitExceeded: 'retryable',
 };
 
-/** A code's kind; codes not in the table are retried (the next vendor of the route may take the message). */
-export function classifyError(code: string): Kind {
-  return ERROR_CODES[code] ?? 'retryable';
-}
+export const classifyError = errorClassifier(ERROR_CODES);
 
 /** `+86` and the 11 digits: the form PhoneNumberSet takes (E.164). */
 export const toVendorNumber = (mobile: string) => `+86${mobile}`;
