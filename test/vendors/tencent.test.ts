@@ -21,6 +21,11 @@ const upstream = (secret = TENCENT_SECRET_KEY) =>
   `    username: ${TENCENT_SECRET_ID}\n    password: ${secret}\n    sdkAppId: '${TENCENT_APP_ID}'\n    pollIntervalMs: 200\n    timeoutMs: 2000\n` +
   "    templates:\n      - pattern: '验证码(?<code>\\d{4,8})，(?<minutes>\\d+)分钟'\n        template: 449739\n        params: { '1': code, '2': minutes }\n";
 
+/** The simulator's reports: DELIVRD for every number but `failed`, which fails with the carrier code `stat`. */
+const reportsFailing = (failed: string, stat: string) => (n: string) =>
+  n === failed
+    ? { status: 'FAIL' as const, errmsg: stat, description: '用户短信接收失败' }
+    : { status: 'SUCCESS' as const, errmsg: 'DELIVRD', description: '用户短信送达成功' };
 const rowsOf = (gw: TestGateway, batchId: string) => gw.db.getRepository(Send).find({ where: { batchId }, order: { ID: 'ASC' } });
 
 describe('tencent: the whole loop against the simulator', () => {
@@ -28,10 +33,7 @@ describe('tencent: the whole loop against the simulator', () => {
   let gw: TestGateway;
   before(async () => {
     fake = await startFakeTencent();
-    fake.reportFor = (n) =>
-      n === '13900139000'
-        ? { status: 'FAIL', errmsg: 'UNDELIV', description: '用户短信接收失败' }
-        : { status: 'SUCCESS', errmsg: 'DELIVRD', description: '用户短信送达成功' };
+    fake.reportFor = reportsFailing('13900139000', 'UNDELIV');
     gw = await startGatewayWith(`vendors:\n${upstream()}route: [upstream]\n`, fake.url);
   });
   after(async () => {
@@ -82,10 +84,7 @@ describe('tencent: reports and replies as its JSON callbacks (callbacks: true)',
   let gw: TestGateway;
   before(async () => {
     fake = await startFakeTencent();
-    fake.reportFor = (n) =>
-      n === '13900139000'
-        ? { status: 'FAIL', errmsg: 'REJECTD', description: '用户短信接收失败' }
-        : { status: 'SUCCESS', errmsg: 'DELIVRD', description: '用户短信送达成功' };
+    fake.reportFor = reportsFailing('13900139000', 'REJECTD');
     gw = await startGatewayWith(`vendors:\n${upstream()}    callbacks: true\nroute: [upstream]\n`, fake.url);
     fake.callbacks = { reports: gw.callbackUrl(VENDOR_NAME, 'reports'), replies: gw.callbackUrl(VENDOR_NAME, 'replies') };
   });
