@@ -43,7 +43,7 @@ describe('smsgw contract:check', () => {
       // Items in the WSDL's order (MsgId before Mobile) though the mapping lists Mobile first; Code before the array.
       assert.match(
         out,
-        /<ns1:Code>0<\/ns1:Code><ns1:GetReportResult><ns1:Report><ns1:MsgId>260102110405000001<\/ns1:MsgId><ns1:Mobile>13800000001<\/ns1:Mobile><ns1:Status>1<\/ns1:Status><ns1:Time>20260102110405<\/ns1:Time><\/ns1:Report>/,
+        /<ns1:Code>0<\/ns1:Code><ns1:GetReportResult><ns1:Report><ns1:MsgId>20260102110405000001<\/ns1:MsgId><ns1:Mobile>13800000001<\/ns1:Mobile><ns1:Status>1<\/ns1:Status><ns1:Time>20260102110405<\/ns1:Time><\/ns1:Report>/,
       );
       assert.match(
         out,
@@ -83,7 +83,7 @@ describe('smsgw contract:check', () => {
           '      content: content\n    answer:\n      SendSmsResult',
           '      content: { param: content, transform: md5 }\n    answer:\n      SendSmsResult',
         ),
-      'operations.SendSms.inputs.content.transform: md5 applies to the password only',
+      'operations.SendSms.inputs.content.transform: md5 applies to passwords only',
     ],
     ['a missing input', (m) => m.replace('      content: content\n', ''), 'operations.SendSms.inputs.content: is required for call: send'],
     [
@@ -103,13 +103,13 @@ describe('smsgw contract:check', () => {
     [
       'a value the call does not have',
       (m) => m.replace('Status: "{status}"', 'Status: "{state}"'),
-      'operations.GetReport.answer.GetReportResult.items.Status: {state} is not a value of call: reports here (known: mobile, batchId, serial, status, code, sendTime, reportTime)',
+      'operations.GetReport.answer.GetReportResult.items.Status: {state} is not a value of call: reports here (known: mobile, batchId, taskId, serial, status, code, sendTime, reportTime)',
     ],
     ['a misspelt key', (m) => m.replace('    statuses:', '    statusses:'), 'operations.GetReport.statusses: unknown key'],
     [
       'an unknown call',
       (m) => m.replace('call: balance', 'call: balanse'),
-      'operations.GetBalance.call: Invalid option: expected one of "send"|"balance"|"reports"|"replies"|"audit"|"fixed"',
+      'operations.GetBalance.call: Invalid option: expected one of "send"|"balance"|"reports"|"replies"|"audit"|"login"|"password"|"fixed"',
     ],
     [
       'an operation the WSDL declares and the mapping leaves out',

@@ -8,7 +8,10 @@ const sampleTime = templateTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)));
 function sample(op: PreparedOperation): CallResult {
   switch (op.call) {
     case 'send':
-      return { top: { batchId: '260102110405000001', accepted: '2', charged: '2', invalid: '12345', count: '2' }, items: [] };
+      return {
+        top: { batchId: '20260102110405000001', taskId: '1', accepted: '2', charged: '2', invalid: '12345', count: '2' },
+        items: [],
+      };
     case 'balance':
       return { top: { balance: '1000' }, items: [] };
     case 'reports':
@@ -16,7 +19,8 @@ function sample(op: PreparedOperation): CallResult {
         top: { count: '2' },
         items: [op.statuses.delivered, op.statuses.failed].map((status, i) => ({
           mobile: `1380000000${i + 1}`,
-          batchId: '260102110405000001',
+          batchId: '20260102110405000001',
+          taskId: '1',
           serial: '',
           status,
           code: i === 0 ? 'DELIVRD' : 'UNDELIV',
@@ -30,6 +34,8 @@ function sample(op: PreparedOperation): CallResult {
         items: [{ mobile: '13800000001', content: 'TD <ok> & 好', receiver: 'demo', extNo: '', receivedAt: sampleTime }],
       };
     case 'audit':
+    case 'login':
+    case 'password':
     case 'fixed':
       return { top: {}, items: [] };
   }
@@ -70,7 +76,7 @@ export function describeContract(contract: Contract): string {
     );
     for (const [input, spec] of Object.entries(op.inputs)) {
       lines.push(
-        `    ${input} ← ${spec.param}${spec.transform !== 'plain' ? ` (${spec.transform})` : ''}${spec.separator ? ` split by "${spec.separator}"` : ''}`,
+        `    ${input} ← ${spec.param}${spec.transform !== 'plain' ? ` (${spec.transform})` : ''}${spec.separator ? ` split by "${spec.separator}"` : ''}${input === 'schedule' ? ` as ${spec.format}` : ''}${op.lists.includes(spec.param) ? ' (every value)' : ''}`,
       );
     }
     lines.push(`  answer  ${responseXml(op, renderAnswer(op, sample(op)))}`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../configError';
-import { parseTemplate, type Template, templateVars } from '../vendors/http/template';
+import { checkTimeFormat, DEFAULT_TIME_FORMAT, parseTemplate, type Template, templateVars } from '../vendors/http/template';
 import { type AnswerValue, type CallKind, type ContractMapping, contractMapping, type InputName, type InputSpec } from './mapping';
 import { type DeclaredElement, readWsdl, type WsdlContract, type WsdlOperation } from './wsdl';
 
@@ -16,18 +16,24 @@ export interface PreparedInput {
   param: string;
   transform: 'plain' | 'base64' | 'md5' | 'md5upper';
   separator: string | undefined;
+  /** schedule: the time format. */
+  format: string;
 }
 
 /** A response child's answer, its templates parsed. */
 export type PreparedAnswer =
   | { kind: 'text'; element: DeclaredElement; template: Template }
   | { kind: 'joined'; element: DeclaredElement; each: Template; separator: string; before: string; after: string; escapeXml: boolean }
-  /** `wrapper`: the ArrayOf… child the items go into, or null when the response child itself repeats. */
+  /**
+   * `wrapper`: the ArrayOf… child the items go into, or null when the response child itself
+   * repeats; each item has `fields` for its children, or its `text` when it is a simple element.
+   */
   | {
       kind: 'items';
       element: DeclaredElement;
       wrapper: DeclaredElement | null;
       fields: { element: DeclaredElement; template: Template }[];
+      text: Template | null;
     };
 
 export interface PreparedOperation {
@@ -39,6 +45,10 @@ export interface PreparedOperation {
   answer: PreparedAnswer[];
   /** The refusal's answer: response child → template over `{code}`. */
   refused: { element: DeclaredElement; template: Template }[];
+  /** Whether a template names `{taskId}`, which costs a lookup (src/core/tasks.ts). */
+  usesTaskId: boolean;
+  /** Parameters that carry lists (repeated, or an ArrayOf… element), read whole. */
+  lists: string[];
 }
 
 export interface Contract {
@@ -51,11 +61,13 @@ export interface Contract {
 
 /** The values each call's templates may use; `items` are those of each report or reply. */
 export const CALL_VARS: Record<CallKind, { top: string[]; items: string[] }> = {
-  send: { top: ['batchId', 'accepted', 'charged', 'invalid', 'count'], items: [] },
+  send: { top: ['batchId', 'taskId', 'accepted', 'charged', 'invalid', 'count'], items: [] },
   balance: { top: ['balance'], items: [] },
-  reports: { top: ['count'], items: ['mobile', 'batchId', 'serial', 'status', 'code', 'sendTime', 'reportTime'] },
+  reports: { top: ['count'], items: ['mobile', 'batchId', 'taskId', 'serial', 'status', 'code', 'sendTime', 'reportTime'] },
   replies: { top: ['count'], items: ['mobile', 'content', 'receiver', 'extNo', 'receivedAt'] },
   audit: { top: [], items: [] },
+  login: { top: [], items: [] },
+  password: { top: [], items: [] },
   fixed: { top: [], items: [] },
 };
 
@@ -66,8 +78,13 @@ const REQUIRED_INPUTS: Record<CallKind, InputName[]> = {
   reports: ['account', 'password'],
   replies: ['account', 'password'],
   audit: ['account', 'password', 'content'],
+  login: ['account', 'password'],
+  password: ['account', 'password', 'newPassword'],
   fixed: [],
 };
+
+/** Inputs read as a password: an MD5 of one cannot be undone, so only they may be compared as one. */
+const PASSWORD_INPUTS: readonly InputName[] = ['password', 'newPassword'];
 
 const DEFAULT_STATUSES = { delivered: '0', failed: '1', unknown: '2' };
 
@@ -114,9 +131,16 @@ export function loadContract(dir: string): Contract {
     const inputs: PreparedOperation['inputs'] = {};
     for (const [key, spec] of Object.entries(m.inputs) as [InputName, InputSpec][]) {
       const prepared = prepareInput(op, spec, (msg) => fail(`${at}.inputs.${key}`, msg));
-      // An MD5 cannot be undone: only a password is compared as one.
-      if (key !== 'password' && prepared.transform.startsWith('md5'))
-        fail(`${at}.inputs.${key}.transform`, `${prepared.transform} applies to the password only`);
+      if (!PASSWORD_INPUTS.includes(key) && prepared.transform.startsWith('md5'))
+        fail(`${at}.inputs.${key}.transform`, `${prepared.transform} applies to passwords only`);
+      if (typeof spec === 'object' && spec.format !== undefined) {
+        if (key !== 'schedule') fail(`${at}.inputs.${key}.format`, 'a time format applies to schedule only');
+        try {
+          checkTimeFormat(prepared.format);
+        } catch (err) {
+          fail(`${at}.inputs.${key}.format`, (err as Error).message);
+        }
+      }
       inputs[key] = prepared;
     }
     for (const key of REQUIRED_INPUTS[m.call]) if (!inputs[key]) fail(`${at}.inputs.${key}`, `is required for call: ${m.call}`);
@@ -146,6 +170,9 @@ export function loadContract(dir: string): Contract {
       element: responseChild(`${at}.refused.${name}`, name),
       template: template(`${at}.refused.${name}`, text, ['code']),
     }));
+    const templates = answer.flatMap((a) =>
+      a.kind === 'text' ? [a.template] : a.kind === 'joined' ? [a.each] : [...a.fields.map((f) => f.template), ...(a.text ? [a.text] : [])],
+    );
     return {
       wsdl: op,
       call: m.call,
@@ -154,9 +181,16 @@ export function loadContract(dir: string): Contract {
       statuses: m.statuses ?? DEFAULT_STATUSES,
       answer: inOrder(op, answer),
       refused: inOrder(op, refused),
+      usesTaskId: templates.some((t) => templateVars(t).includes('taskId')),
+      lists: op.request.params.filter(carriesList).map((p) => p.name),
     };
   });
   return { dir, wsdlFile, wsdl, codes: mapping.codes, operations };
+}
+
+/** A repeated parameter, or an ArrayOf… one (one repeated child). */
+function carriesList(param: DeclaredElement): boolean {
+  return param.repeated || (param.children.length === 1 && param.children[0]!.repeated);
 }
 
 /** Answers in the order the WSDL's sequence declares their elements, whatever the order in the file. */
@@ -173,7 +207,7 @@ function prepareInput(op: WsdlOperation, spec: InputSpec, fail: (message: string
       : params.includes(full.param)
         ? full.param
         : fail(`the WSDL's ${op.request.element} has no parameter ${full.param} (it has ${params.join(', ') || 'none'})`);
-  return { param, transform: full.transform ?? 'plain', separator: full.separator };
+  return { param, transform: full.transform ?? 'plain', separator: full.separator, format: full.format ?? DEFAULT_TIME_FORMAT };
 }
 
 function prepareAnswer(
@@ -206,6 +240,17 @@ function prepareAnswer(
   const item = arrayItem ?? element;
   if (!arrayItem && !element.repeated)
     fail(`${path}.items`, `${element.name} does not repeat in the WSDL (no maxOccurs above 1, nor one repeated child)`);
+  if (typeof value.items === 'string') {
+    if (item.children.length > 0) fail(`${path}.items`, `${item.name} is a complex element in the WSDL: give its children`);
+    return {
+      kind: 'items',
+      element,
+      wrapper: arrayItem ? element : null,
+      fields: [],
+      text: template(`${path}.items`, value.items, vars.items),
+    };
+  }
+  if (item.children.length === 0) fail(`${path}.items`, `${item.name} is a simple element in the WSDL: give one template for its text`);
   const fields = Object.entries(value.items).map(([name, text]) => ({
     element:
       item.children.find((c) => c.name === name) ??
@@ -216,7 +261,7 @@ function prepareAnswer(
     template: template(`${path}.items.${name}`, text, vars.items),
   }));
   fields.sort((a, b) => item.children.indexOf(a.element) - item.children.indexOf(b.element));
-  return { kind: 'items', element, wrapper: arrayItem ? element : null, fields };
+  return { kind: 'items', element, wrapper: arrayItem ? element : null, fields, text: null };
 }
 
 function readText(file: string): string {

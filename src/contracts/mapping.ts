@@ -9,9 +9,10 @@ import { FailureReasons } from '../core/failures';
 
 /**
  * What an operation does in the core. `audit` checks a text as a send would, without sending it;
- * `fixed` answers its templates as they are (getVersion, or an operation the gateway refuses).
+ * `login` only checks the account and password (validateUser, registEx); `password` changes the
+ * password; `fixed` answers its templates as they are (getVersion, or an operation the gateway refuses).
  */
-export const CALLS = ['send', 'balance', 'reports', 'replies', 'audit', 'fixed'] as const;
+export const CALLS = ['send', 'balance', 'reports', 'replies', 'audit', 'login', 'password', 'fixed'] as const;
 export type CallKind = (typeof CALLS)[number];
 
 /** How a sent password is read: as sent, BASE64 of it, or its MD5 hex (lower- or upper-case; see docs/contracts.md). */
@@ -27,12 +28,18 @@ const input = z.union([
     transform: z.enum(PASSWORD_TRANSFORMS).optional(),
     /** The vendor's separator between numbers, when it is not a comma (the core reads , ; and spaces). */
     separator: z.string().min(1).optional(),
+    /** schedule: the vendor's time format (yyyy MM dd HH mm ss SSS, unix, unixMs), China time; default yyyyMMddHHmmss. */
+    format: z.string().min(1).optional(),
   }),
 ]);
 export type InputSpec = z.infer<typeof input>;
 
-/** What each call reads from the request; account and password are every call's but `fixed`. */
-export const INPUTS = ['account', 'password', 'mobiles', 'content', 'serial'] as const;
+/**
+ * What each call reads from the request; account and password are every call's but `fixed`.
+ * `schedule` (send): when to send, empty for now; `task` (reports): only that send's reports, by
+ * the task id its send answered; `newPassword` (password).
+ */
+export const INPUTS = ['account', 'password', 'mobiles', 'content', 'serial', 'schedule', 'task', 'newPassword'] as const;
 export type InputName = (typeof INPUTS)[number];
 
 /** One string made from every item (a delimited string, an XML document as a string). */
@@ -45,8 +52,12 @@ const joined = z.strictObject({
   escape: z.enum(['none', 'xml']).default('none'),
 });
 
-/** The response child repeated once per item (or, for an ArrayOf… child, its one repeated child), with its children from these templates. */
-const items = z.strictObject({ items: z.record(z.string(), z.string()) });
+/**
+ * The response child repeated once per item (or, for an ArrayOf… child, its one repeated child),
+ * with its children from these templates, or its text from one template when it is a simple
+ * element (an `ArrayOfString`'s `string`).
+ */
+const items = z.strictObject({ items: z.union([z.record(z.string(), z.string()), z.string()]) });
 
 const answerValue = z.union([z.string(), joined, items]);
 export type AnswerValue = z.infer<typeof answerValue>;

@@ -1,5 +1,5 @@
 import type { Account } from '../../entities';
-import { balanceOf } from '../core/accounts';
+import { AccountError, balanceOf } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure, type FailureCode } from '../core/failures';
 import { ReportStatus } from '../core/reports';
@@ -7,7 +7,7 @@ import { decodeBase64Password } from '../faces/legacyPassword';
 import type { SoapElement } from '../soap/render';
 import type { CallContext, SoapServiceDefinition } from '../soap/service';
 import { escapeXml } from '../soap/xml';
-import { formatTime, type RenderContext, render, type Template } from '../vendors/http/template';
+import { formatTime, parseTime, type RenderContext, render, type Template } from '../vendors/http/template';
 import type { Contract, PreparedAnswer, PreparedOperation } from './contract';
 import type { InputName } from './mapping';
 import type { DeclaredElement } from './wsdl';
@@ -23,10 +23,12 @@ const CHINA_OFFSET_MIN = 480;
 export const templateTime = (at: Date) => (format: string | undefined) => formatTime(at, format || 'yyyy-MM-dd HH:mm:ss', CHINA_OFFSET_MIN);
 
 const INTEGER_TYPES = new Set(['int', 'integer', 'long', 'short', 'byte', 'unsignedInt', 'unsignedLong', 'unsignedShort']);
+const DECIMAL_TYPES = new Set(['double', 'float', 'decimal']);
 
-/** A rendered text as the element's value: a number where the WSDL declares an integer type and the text is one. */
+/** A rendered text as the element's value: a number where the WSDL declares a numeric type and the text is one. */
 function typed(element: DeclaredElement, text: string): string | number {
-  return INTEGER_TYPES.has(element.type) && /^-?\d+$/.test(text) ? Number(text) : text;
+  if (INTEGER_TYPES.has(element.type)) return /^-?\d+$/.test(text) ? Number(text) : text;
+  return DECIMAL_TYPES.has(element.type) && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
 }
 
 const fill = (template: Template, values: RenderContext['values']) => render(template, { values, charset: 'utf-8' });
@@ -52,7 +54,9 @@ export function renderAnswer(op: PreparedOperation, result: CallResult): SoapEle
     const rendered = result.items.map(
       (values): SoapElement => ({
         name: item.name,
-        value: a.fields.map((f) => ({ name: f.element.name, value: typed(f.element, fill(f.template, values)) })),
+        value: a.text
+          ? typed(item, fill(a.text, values))
+          : a.fields.map((f) => ({ name: f.element.name, value: typed(f.element, fill(f.template, values)) })),
       }),
     );
     return a.wrapper ? [{ name: a.element.name, value: rendered }] : rendered;
@@ -76,19 +80,37 @@ function password(transform: string, sent: string): string {
   return sent;
 }
 
+/** The schedule input as a time: null (now) when empty, a refusal when it is not in the contract's format. */
+function scheduleTime(op: PreparedOperation, sent: string): Date | null {
+  if (sent.trim() === '') return null;
+  const at = parseTime(sent, op.inputs.schedule!.format, CHINA_OFFSET_MIN);
+  if (!at) throw new Failure('badSchedule');
+  return at;
+}
+
 /** Runs one operation's core call on the request's arguments. */
 async function perform(core: Core, op: PreparedOperation, args: Record<string, string | null>, call: CallContext): Promise<CallResult> {
   const input = (name: InputName): string => {
     const spec = op.inputs[name];
     if (!spec) return '';
     const sent = args[spec.param] ?? '';
-    if (name === 'password') return password(spec.transform, sent);
+    if (name === 'password' || name === 'newPassword') return password(spec.transform, sent);
     if (spec.transform === 'base64') return decodeBase64Password(sent);
     return spec.separator ? sent.split(spec.separator).join(',') : sent;
   };
   if (op.call === 'fixed') return { top: {}, items: [] };
   const account: Account = await core.accounts.authenticate(input('account'), input('password'), call.ip);
   switch (op.call) {
+    case 'login':
+      return { top: {}, items: [] };
+    case 'password':
+      try {
+        if (!(await core.accounts.changePassword(account.id, input('newPassword'), account.passwordHash))) throw new Failure('internal');
+      } catch (err) {
+        if (err instanceof AccountError) throw new Failure('badNewPassword');
+        throw err;
+      }
+      return { top: {}, items: [] };
     case 'send': {
       const serial = input('serial');
       const accepted = await core.sending.submit({
@@ -98,11 +120,14 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
         mobiles: input('mobiles'),
         isLong: true,
         hostname: call.ip,
+        scheduledAt: op.inputs.schedule ? scheduleTime(op, input('schedule')) : null,
         ...(serial ? { serial } : {}),
       });
+      const taskId = op.usesTaskId ? (await core.sending.taskIdsOf(account.id, [accepted.batchId])).get(accepted.batchId) : undefined;
       return {
         top: {
           batchId: accepted.batchId,
+          taskId: String(taskId ?? ''),
           accepted: String(accepted.accepted),
           charged: String(accepted.charged),
           invalid: [...accepted.invalid, ...accepted.limited].join(','),
@@ -114,8 +139,22 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
     case 'balance':
       return { top: { balance: String(balanceOf(account, op.pool)) }, items: [] };
     case 'reports': {
-      const reports = await core.reports.fetch(account.id);
+      let ofTask: string | undefined;
+      if (op.inputs.task) {
+        const task = input('task').trim();
+        const batchId = /^\d{1,10}$/.test(task) ? await core.sending.batchOfTask(account.id, Number(task)) : null;
+        // A task id that names none of the account's sends has no reports.
+        if (!batchId) return { top: { count: '0' }, items: [] };
+        ofTask = batchId;
+      }
+      const reports = await core.reports.fetch(account.id, ofTask);
       const serials = await core.sending.serialsOf(reports.map((r) => Number(r.sendId)));
+      const taskIds = op.usesTaskId
+        ? await core.sending.taskIdsOf(
+            account.id,
+            reports.flatMap((r) => (r.batchId ? [r.batchId] : [])),
+          )
+        : null;
       const word = (status: number) =>
         status === ReportStatus.delivered
           ? op.statuses.delivered
@@ -127,6 +166,7 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
         items: reports.map((r) => ({
           mobile: r.mobile,
           batchId: r.batchId ?? '',
+          taskId: String(taskIds?.get(r.batchId ?? '') ?? ''),
           serial: serials.get(Number(r.sendId)) ?? '',
           status: word(r.status),
           code: r.code ?? '',
@@ -168,6 +208,7 @@ export function contractService(contract: Contract, core: Core, path: string): S
         op.wsdl.name,
         {
           params: op.wsdl.request.params.map((p) => p.name),
+          lists: op.lists,
           ...(op.wsdl.request.element !== op.wsdl.name ? { aliases: [op.wsdl.request.element] } : {}),
           response: {
             element: op.wsdl.response.element,

@@ -21,6 +21,8 @@ export const FailureReasons = {
   forbiddenWord: 'the text holds a forbidden word',
   sqlContent: 'the text looks like an SQL statement',
   missingSignature: 'the account must sign its texts 【…】 and this one is not signed',
+  badNewPassword: 'the new password is empty or not acceptable',
+  badSchedule: "the schedule time is not a time in the contract's format",
   tooFrequent: "the number has had as many messages as the account's per-number limits allow for now",
   internal: 'the gateway failed; try later',
 } as const;

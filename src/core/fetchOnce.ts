@@ -9,6 +9,6 @@ export const FETCH_LIMIT = 500;
  * first. The conditional UPDATE marks the rows with a token of this call; rows another node or a
  * concurrent call marked first keep that call's token, so no row is handed out twice.
  */
-export function fetchOnce<Q extends QueueName>(store: QueueStore, queue: Q, accountId: number): Promise<QueueRows[Q][]> {
-  return store.fetch(queue, accountId, randomUUID(), new Date(), FETCH_LIMIT);
+export function fetchOnce<Q extends QueueName>(store: QueueStore, queue: Q, accountId: number, batchId?: string): Promise<QueueRows[Q][]> {
+  return store.fetch(queue, accountId, randomUUID(), new Date(), FETCH_LIMIT, batchId);
 }

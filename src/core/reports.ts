@@ -189,7 +189,8 @@ export class Reports {
     await inTransaction(this.db, (m) => m.getRepository(ParkedReport).delete({ parkedAt: LessThan(cutoff) }));
   }
 
-  fetch(accountId: number): Promise<Report[]> {
-    return fetchOnce(this.store, 'report', accountId);
+  /** The account's reports, each handed out once; with `batchId`, only that batch's. */
+  fetch(accountId: number, batchId?: string): Promise<Report[]> {
+    return fetchOnce(this.store, 'report', accountId, batchId);
   }
 }

@@ -10,6 +10,7 @@ import { GroupCommit } from './groupCommit';
 import { numberLimitsFor } from './numberLimits';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
+import { batchOfTask, taskIdsOf } from './tasks';
 
 export interface SmsRequest {
   account: Account;
@@ -121,6 +122,16 @@ export class Sending {
     if (sendIds.length === 0) return new Map();
     const rows = await this.db.getRepository(Send).find({ select: { ID: true, serial: true }, where: { ID: In(sendIds) } });
     return new Map(rows.flatMap((r) => (r.serial ? [[Number(r.ID), r.serial] as const] : [])));
+  }
+
+  /** The task id (src/core/tasks.ts) of each of the account's batches, by batch id. */
+  taskIdsOf(accountId: number, batchIds: readonly string[]): Promise<Map<string, number>> {
+    return taskIdsOf(this.db, accountId, batchIds);
+  }
+
+  /** The batch id of the account's send with this task id, or null. */
+  batchOfTask(accountId: number, taskId: number): Promise<string | null> {
+    return batchOfTask(this.db, accountId, taskId);
   }
 
   /** What an earlier batch was answered, read back for a call that repeats its serial number. */

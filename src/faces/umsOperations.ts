@@ -90,6 +90,8 @@ export const UMS_RESULTS: Record<FailureCode, [string, string]> = {
   forbiddenWord: ['7', '短信内容含有敏感词'],
   sqlContent: ['7', '短信内容含有非法字符'],
   missingSignature: ['7', '短信内容缺少签名'],
+  badNewPassword: ['1', '参数错误'],
+  badSchedule: ['4', '预约发送时间格式错误'],
   tooFrequent: ['33', '同一号码提交过快'],
   internal: ['20', '系统错误'],
 };
@@ -97,10 +99,6 @@ export const UMS_RESULTS: Record<FailureCode, [string, string]> = {
 export const SUCCESS = '0';
 const SENT = '发送成功';
 const AUDIT_PASSED = '短信内容审核通过';
-const BAD_SCHEDULE: UmsPairs = [
-  ['result', '4'],
-  ['description', '预约发送时间格式错误'],
-];
 const NO_SP_CODE: UmsPairs = [
   ['result', '2'],
   ['description', '企业编号错误'],
@@ -175,7 +173,7 @@ export function umsOperations(core: Core): UmsOperations {
     sms: guarded(pairs, async (account, args, call) => {
       const when = (args.scheduleTime ?? '').trim();
       const scheduledAt = when === '' ? null : /^\d{14}$/.test(when) ? parseVendorTime(when) : null;
-      if (when !== '' && !scheduledAt) return BAD_SCHEDULE;
+      if (when !== '' && !scheduledAt) throw new Failure('badSchedule');
       const accepted = await core.sending.submit({
         account,
         pool: UMS_POOL,

@@ -43,6 +43,8 @@ export const REASONS: Record<FailureCode, string> = {
   forbiddenWord: '短信内容含有禁发词',
   sqlContent: '短信内容含有非法字符',
   missingSignature: '短信内容缺少签名',
+  badNewPassword: '新密码格式错误',
+  badSchedule: '定时时间格式错误',
   tooFrequent: '同一号码发送过于频繁,请稍后再试',
   internal: '系统繁忙,请稍后再试',
 };

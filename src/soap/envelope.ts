@@ -10,6 +10,8 @@ export type SoapVersion = '1.1' | '1.2';
 export interface SoapParam {
   name: string;
   value: string | null;
+  /** The text of each child element, for an array parameter (an ASMX/CXF `ArrayOf…`: `<tos><string>…</string>…</tos>`). */
+  items: string[];
 }
 
 /** What a call says, in any of the styles legacy stubs use. */
@@ -111,11 +113,12 @@ class EnvelopeReader implements XmlHandler {
     } else if (this.inBody) {
       const el = accessor(local, ns, attrs, this.envelope!.ns);
       if (el.href?.startsWith('#')) this.referenced.add(el.href.slice(1));
-      if (depth <= 3 || el.id) {
+      // Depth 4 is kept for the items of an array parameter (and as children of an href target).
+      if (depth <= 4 || el.id) {
         kept = el;
         if (el.id) this.ids.set(el.id, el);
         if (depth === 2) this.bodyChildren.push(el);
-        else if (depth === 3) this.kept[2]!.children.push(el);
+        else if (depth <= 4) this.kept[depth - 1]?.children.push(el);
       }
     }
     this.kept[depth] = kept;
@@ -164,7 +167,11 @@ class EnvelopeReader implements XmlHandler {
         encoded = true;
       }
       if (value.typed) encoded = true;
-      return { name: child.local, value: value.nil === 'true' || value.nil === '1' ? null : value.text };
+      return {
+        name: child.local,
+        value: value.nil === 'true' || value.nil === '1' ? null : value.text,
+        items: value.children.map((item) => item.text),
+      };
     });
     return {
       version,

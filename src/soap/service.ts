@@ -29,6 +29,11 @@ export interface SoapOperation {
    * their wrappers differently: `ReplyRequest` for `Reply`); the answer is `<operation>Response` whichever was used.
    */
   aliases?: readonly string[];
+  /**
+   * Parameters that carry a list: every occurrence of a repeated element (JAX-WS `arg3` once per
+   * number), or the items of an array element (ASMX `ArrayOfString`), handed over joined by commas.
+   */
+  lists?: readonly string[];
   /** One string (in the accessor answerElementName gives) or the response element's children. */
   handle(args: Record<string, string | null>, call: CallContext): Promise<SoapAnswer>;
   /** This operation's answer when the gateway fails, where the service's string would not fit its response. */
@@ -126,7 +131,7 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
 
     let value: SoapAnswer;
     try {
-      value = await found.op.handle(mapArguments(found.op.params, call), { ip: callerIp(ctx) });
+      value = await found.op.handle(mapArguments(found.op, call), { ip: callerIp(ctx) });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
       value = found.op.internalErrorAnswer ?? def.internalErrorAnswer;
@@ -163,11 +168,17 @@ function callerFault(ctx: Context, status: number, version: SoapVersion, message
  * (XFire and Axis stubs; one that leaves out an empty `in3` still means `in4` by `in4`); otherwise
  * by position (the parameters of other WSDLs).
  */
-function mapArguments(names: readonly string[], call: SoapCall): Record<string, string | null> {
+function mapArguments(op: Pick<SoapOperation, 'params' | 'lists'>, call: SoapCall): Record<string, string | null> {
+  const names = op.params;
   const byName = call.params.some((p) => names.includes(p.name));
   const numbered = !byName && call.params.length > 0 && call.params.every((p) => /^in\d+$/.test(p.name));
   const args: Record<string, string | null> = {};
   names.forEach((name, i) => {
+    if (byName && op.lists?.includes(name)) {
+      const values = call.params.filter((p) => p.name === name).flatMap((p) => (p.items.length > 0 ? p.items : (p.value ?? [])));
+      args[name] = values.length > 0 ? values.join(',') : null;
+      return;
+    }
     const param = byName
       ? call.params.find((p) => p.name === name)
       : numbered

@@ -42,8 +42,8 @@ test('the multiRef may come before the operation, and xsi:nil gives null', () =>
   );
   assert.equal(call.operation, 'op');
   assert.deepEqual(call.params, [
-    { name: 'a', value: '2' },
-    { name: 'b', value: null },
+    { name: 'a', value: '2', items: [] },
+    { name: 'b', value: null, items: [] },
   ]);
 });
 
@@ -103,9 +103,9 @@ test('tolerated as ever: CDATA, references, CRLF, a BOM, comments, pretty-printi
   assert.equal(call.operationNs, 'http://userapi.ws.smsgateway');
   assert.equal(call.qualified, true);
   assert.deepEqual(call.params, [
-    { name: 'username', value: 'demo' },
-    { name: 'content', value: '<b>5 > 3 & 2 < 4</b> & <more> 中文 😀' },
-    { name: 'mobile', value: 'line1\nline2' },
+    { name: 'username', value: 'demo', items: [] },
+    { name: 'content', value: '<b>5 > 3 & 2 < 4</b> & <more> 中文 😀', items: [] },
+    { name: 'mobile', value: 'line1\nline2', items: [] },
   ]);
 });
 
@@ -125,4 +125,24 @@ test('an envelope the one-pass scanner leaves to saxes (a processing instruction
       assert.deepEqual(parseSoapCall(variant, '1.1'), fast);
     }
   }
+});
+
+test('an array parameter keeps the text of each of its items; a repeated one is a parameter per occurrence', () => {
+  const call = parseSoapCall(
+    '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><t:send xmlns:t="urn:x">' +
+      '<t:tos><t:string>13800000001</t:string> <t:string>13800000002</t:string></t:tos><t:arg3>1</t:arg3><t:arg3>2</t:arg3></t:send></s:Body></s:Envelope>',
+    '1.1',
+  );
+  assert.deepEqual(
+    call.params.map((p) => [p.name, p.items]),
+    [
+      ['tos', ['13800000001', '13800000002']],
+      ['arg3', []],
+      ['arg3', []],
+    ],
+  );
+  assert.deepEqual(
+    call.params.filter((p) => p.name === 'arg3').map((p) => p.value),
+    ['1', '2'],
+  );
 });

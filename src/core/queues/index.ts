@@ -74,8 +74,16 @@ export interface QueueStore {
   /**
    * Marks up to `limit` of the account's unfetched rows of `queue` with `token` by one conditional
    * UPDATE and returns them, oldest first: a row another call marked first keeps that call's token.
+   * `batchId` (reports only): only that batch's rows.
    */
-  fetch<Q extends QueueName>(queue: Q, accountId: number, token: string, at: Date, limit: number): Promise<QueueRows[Q][]>;
+  fetch<Q extends QueueName>(
+    queue: Q,
+    accountId: number,
+    token: string,
+    at: Date,
+    limit: number,
+    batchId?: string,
+  ): Promise<QueueRows[Q][]>;
 }
 
 const stores = new WeakMap<DataSource, QueueStore>();

@@ -116,7 +116,7 @@ function fetchStatements<T extends object>(db: DataSource, entity: new () => T, 
   const rows = entityRows(db, entity);
   return {
     // Read in index order: an UPDATE … ORDER BY id LIMIT would sort every unfetched row of the account.
-    waiting: `SELECT id FROM ${table} WHERE account_id = ? AND fetch_token IS NULL ORDER BY id LIMIT ?`,
+    waiting: `SELECT id FROM ${table} WHERE account_id = ? AND fetch_token IS NULL${table === 'report' ? ' AND (? IS NULL OR batch_id = ?)' : ''} ORDER BY id LIMIT ?`,
     take: `UPDATE ${table} q JOIN ${JSON_IDS} ON q.id = j.id SET q.fetch_token = ?, q.fetched_at = ? WHERE q.fetch_token IS NULL`,
     taken: `SELECT ${rows.columns} FROM ${table} WHERE account_id = ? AND fetch_token = ? ORDER BY id`,
     rows,
@@ -146,9 +146,17 @@ export class MysqlQueueStore implements QueueStore {
    * this call takes (InnoDB re-reads a row it had to wait for, so a row another call marked first is
    * left to it), and the token is this call's alone.
    */
-  async fetch<Q extends QueueName>(queue: Q, accountId: number, token: string, at: Date, limit: number): Promise<QueueRows[Q][]> {
+  async fetch<Q extends QueueName>(
+    queue: Q,
+    accountId: number,
+    token: string,
+    at: Date,
+    limit: number,
+    batchId?: string,
+  ): Promise<QueueRows[Q][]> {
     const st = this.fetches[queue] as FetchStatements<QueueRows[Q]>;
-    const [waiting] = await this.pool.execute<RowDataPacket[]>(st.waiting, [accountId, limitParam(limit)]);
+    const batch = queue === 'report' ? [batchId ?? null, batchId ?? null] : [];
+    const [waiting] = await this.pool.execute<RowDataPacket[]>(st.waiting, [accountId, ...batch, limitParam(limit)]);
     if (waiting.length === 0) return [];
     const [marked] = await this.pool.execute<ResultSetHeader>(st.take, [JSON.stringify(waiting.map((r) => Number(r.id))), token, at]);
     if (marked.affectedRows === 0) return [];

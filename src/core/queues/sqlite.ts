@@ -15,13 +15,16 @@ interface FetchStatements<T> {
   rows: EntityRows<T>;
 }
 
+/** The report queue can be fetched for one batch only (a contract asking by task id); its two parameters are the batch id, or null for all. */
+const ofBatch = (table: QueueName) => (table === 'report' ? ' AND (? IS NULL OR batch_id = ?)' : '');
+
 function fetchStatements<T extends object>(sqlite: BetterSqlite3.Database, db: DataSource, entity: new () => T, table: QueueName) {
   const rows = entityRows(db, entity);
   return {
-    any: sqlite.prepare(`SELECT 1 FROM ${table} WHERE account_id = ? AND fetch_token IS NULL LIMIT 1`).pluck(),
+    any: sqlite.prepare(`SELECT 1 FROM ${table} WHERE account_id = ? AND fetch_token IS NULL${ofBatch(table)} LIMIT 1`).pluck(),
     take: sqlite.prepare(
       `UPDATE ${table} SET fetch_token = ?, fetched_at = ?
-        WHERE id IN (SELECT id FROM ${table} WHERE account_id = ? AND fetch_token IS NULL ORDER BY id LIMIT ?)
+        WHERE id IN (SELECT id FROM ${table} WHERE account_id = ? AND fetch_token IS NULL${ofBatch(table)} ORDER BY id LIMIT ?)
        RETURNING ${rows.columns}`,
     ),
     rows,
@@ -113,10 +116,21 @@ export class SqliteQueueStore implements QueueStore {
     return this.statements;
   }
 
-  async fetch<Q extends QueueName>(queue: Q, accountId: number, token: string, at: Date, limit: number): Promise<QueueRows[Q][]> {
+  async fetch<Q extends QueueName>(
+    queue: Q,
+    accountId: number,
+    token: string,
+    at: Date,
+    limit: number,
+    batchId?: string,
+  ): Promise<QueueRows[Q][]> {
     const st = this.st.fetch[queue] as FetchStatements<QueueRows[Q]>;
-    if (st.any.get(accountId) === undefined) return [];
-    const taken = await sqliteWrite(this.db, () => st.take.all(token, sqliteText(at), accountId, limit) as Record<string, unknown>[]);
+    const batch = queue === 'report' ? [batchId ?? null, batchId ?? null] : [];
+    if (st.any.get(accountId, ...batch) === undefined) return [];
+    const taken = await sqliteWrite(
+      this.db,
+      () => st.take.all(token, sqliteText(at), accountId, ...batch, limit) as Record<string, unknown>[],
+    );
     return taken.map((row) => st.rows.from(row)).sort((a, b) => a.id - b.id);
   }
 }

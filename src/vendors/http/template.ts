@@ -25,9 +25,13 @@ export const BUILTIN_VARS = [
   'uuid',
 ] as const;
 
-/** Filters, applied left to right. Hashes and BASE64 work on the text's bytes in the request's charset. */
-export const FILTERS = ['md5', 'sha1', 'sha256', 'base64', 'upper', 'lower', 'trim'] as const;
-export type Filter = (typeof FILTERS)[number];
+/**
+ * Filters, applied left to right. Hashes and BASE64 work on the text's bytes in the request's
+ * charset. `padN` (pad16) left-pads with zeros to N characters, for vendors' fixed-width ids.
+ */
+export const FILTERS = ['md5', 'sha1', 'sha256', 'base64', 'upper', 'lower', 'trim', 'padN'] as const;
+export type Filter = Exclude<(typeof FILTERS)[number], 'padN'> | `pad${number}`;
+const PAD = /^pad([1-9]\d?)$/;
 
 /** The time formats a `:format` may name besides patterns of yyyy yy MM dd HH mm ss SSS. */
 export const DEFAULT_TIME_FORMAT = 'yyyyMMddHHmmss';
@@ -60,7 +64,7 @@ export function parseTemplate(text: string): Template {
     if (!m) throw new Error(`"{${inner}}" is not a placeholder like {name}, {name:format} or {name|filter}`);
     const filters = (m[3] ?? '').split('|').filter(Boolean);
     for (const f of filters) {
-      if (!(FILTERS as readonly string[]).includes(f))
+      if (!(FILTERS as readonly string[]).includes(f) && !PAD.test(f))
         throw new Error(`unknown filter "${f}" in "{${inner}}" (known: ${FILTERS.join(', ')})`);
     }
     if (literal) parts.push(literal);
@@ -112,6 +116,8 @@ export function applyFilter(filter: Filter, text: string, charset: Charset): str
       return text.toLowerCase();
     case 'trim':
       return text.trim();
+    default:
+      return text.padStart(Number(PAD.exec(filter)![1]), '0');
   }
 }
 
