@@ -4,6 +4,7 @@ import { isDuplicateKey } from '../db/transaction';
 import { AccountError } from './accounts';
 import { Failure } from './failures';
 import { characterCount } from './segments';
+import { signatureOf } from './signature';
 
 /** Longest text accepted: 15 parts of a concatenated message, far beyond what carriers deliver reliably. */
 export const MAX_CONTENT_CHARS = 15 * 67;
@@ -47,12 +48,6 @@ export function looksLikeSql(text: string): boolean {
 /** A signature as the seeds' vendors require it: 【…】 at the start or the end of the text. */
 export function hasSignature(text: string): boolean {
   return signatureOf(text) !== '';
-}
-
-/** The text's signature without its brackets (the one at the start, else the one at the end), or ''. */
-export function signatureOf(text: string): string {
-  const t = text.trim();
-  return (/^【([^【】]{1,20})】/u.exec(t) ?? /【([^【】]{1,20})】$/u.exec(t))?.[1] ?? '';
 }
 
 interface Rules {

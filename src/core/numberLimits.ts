@@ -1,6 +1,6 @@
 import type { Account } from '../../entities';
 import { AccountError } from './accounts';
-import { signatureOf } from './audit';
+import { signatureOf } from './signature';
 
 /**
  * Per-number frequency limits: an account may allow at most `count` messages to one number in any

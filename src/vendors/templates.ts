@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../logger';
+import { splitSignature } from '../core/signature';
 import { sendInRequests } from './request';
 import type { OutboundMessage, SendOutcome, Vendor } from './types';
 
@@ -110,14 +111,6 @@ export function listedPattern(content: string, style: PlaceholderStyle): { regex
   }
   source += literalPart(content.trim().slice(last));
   return { regex: new RegExp(`^${source}$`, 'su'), params, literal };
-}
-
-/** 【…】 at the start or the end of a text: the signature, and the text without it. */
-export function splitSignature(text: string): { body: string; signName: string | null } {
-  const trimmed = text.trim();
-  const m = /^【([^【】]+)】([\s\S]*)$/.exec(trimmed) ?? /^([\s\S]*?)【([^【】]+)】$/.exec(trimmed);
-  if (!m) return { body: trimmed, signName: null };
-  return trimmed.startsWith('【') ? { body: m[2]!.trim(), signName: m[1]! } : { body: m[1]!.trim(), signName: m[2]! };
 }
 
 const bare = (signature: string | null | undefined) => signature?.trim().replace(/^【/, '').replace(/】$/, '') || null;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config';
-import { listedPattern, splitSignature, TemplateBook } from '../../src/vendors/templates';
+import { splitSignature } from '../../src/core/signature';
+import { listedPattern, TemplateBook } from '../../src/vendors/templates';
 import { ALIYUN_KEY_ID, ALIYUN_KEY_SECRET, startFakeAliyun } from './aliyun/fake';
 
 describe('free text into templates', () => {
@@ -27,6 +28,9 @@ describe('free text into templates', () => {
     assert.deepEqual(splitSignature('【公司】你好'), { body: '你好', signName: '公司' });
     assert.deepEqual(splitSignature('你好【公司】'), { body: '你好', signName: '公司' });
     assert.deepEqual(splitSignature('你【好】啊'), { body: '你【好】啊', signName: null });
+    // The audit, per-number limits and templates read one signature: at most 20 characters (the carriers' and the column's limit).
+    assert.deepEqual(splitSignature(`你好【${'长'.repeat(20)}】`), { body: '你好', signName: '长'.repeat(20) });
+    assert.deepEqual(splitSignature(`【${'长'.repeat(21)}】你好`), { body: `【${'长'.repeat(21)}】你好`, signName: null });
     const book = new TemplateBook([{ pattern: '^码(?<code>\\d+)$', template: 'T1' }], 'dollar-braces', { defaultSign: '默认' });
     assert.equal(book.match('码1', '【账户】')?.signName, '账户');
     assert.equal(book.match('码1', null)?.signName, '默认');
