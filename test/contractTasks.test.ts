@@ -3,7 +3,8 @@
  * databases: a send answered by its task id (the batch's row id), reports asked for by that task
  * id and handed out once, numbers as a repeated element (JAX-WS `arg3`) and as an ArrayOfString,
  * a schedule time in the vendor's format (and the vendor's code for one that is not), a
- * zero-padded id, an ArrayOfString answer, login and change-password calls, a double balance.
+ * zero-padded id, an ArrayOfString answer, login and change-password calls, a double balance,
+ * replies handed out until confirmed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ const OPERATIONS: [string, string[], string][] = [
   ['login', USER, el('return', 'xs:int')],
   ['changePwd', [el('user'), el('oldPwd'), el('newPwd')], el('return', 'xs:int')],
   ['balance', USER, el('return', 'xs:double')],
+  ['replies', USER, el('confirmId') + el('confirmedAt') + el('reply', 'tns:ArrayOfString')],
+  ['confirm', [...USER, el('id')], el('return', 'xs:int')],
 ];
 
 /** A CXF-shaped WSDL (qualified, SOAP 1.1) of these operations. */
@@ -80,6 +83,15 @@ operations:
     call: balance
     inputs: { account: user, password: pwd }
     answer: { return: "{balance}" }
+  replies:
+    call: replies
+    handOut: untilConfirmed
+    inputs: { account: user, password: pwd }
+    answer: { confirmId: "{confirmId}", confirmedAt: "{lastConfirmedAt}", reply: { items: "{mobile},{content}" } }
+  confirm:
+    call: confirm
+    inputs: { account: user, password: pwd, confirmId: id }
+    answer: { return: "{confirmed}" }
 `;
 
 const PATH = '/services/TaskService';
@@ -246,6 +258,28 @@ for (const dialect of DIALECTS) {
           ]),
         ),
         '1',
+      );
+
+      // Replies until confirmed: the same again on every call, until confirm is given the id they came with.
+      await gw.injectReply({ mobile: '13900000001', content: '收到 <ok>', username: 'erp' });
+      const next: [string, string][] = [
+        ['user', 'erp'],
+        ['pwd', 'next'],
+      ];
+      const pending = await call('replies', next);
+      assert.equal(await call('replies', next), pending, 'handed out again until confirmed');
+      const confirmId = /<ns1:confirmId>(\d+)<\/ns1:confirmId>/.exec(pending)?.[1];
+      assert.ok(confirmId, pending);
+      assert.match(
+        pending,
+        /<ns1:confirmedAt><\/ns1:confirmedAt><ns1:reply><ns1:string>13900000001,收到 &lt;ok&gt;<\/ns1:string><\/ns1:reply>/,
+      );
+      assert.equal(value(await call('confirm', [...next, ['id', 'x']])), '0');
+      assert.equal(value(await call('confirm', [...next, ['id', confirmId]])), '1');
+      const after = await call('replies', next);
+      assert.match(
+        after,
+        /<ns1:confirmId><\/ns1:confirmId><ns1:confirmedAt>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<\/ns1:confirmedAt><ns1:reply><\/ns1:reply>/,
       );
     } finally {
       await gw.stop();

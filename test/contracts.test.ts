@@ -109,7 +109,7 @@ describe('smsgw contract:check', () => {
     [
       'an unknown call',
       (m) => m.replace('call: balance', 'call: balanse'),
-      'operations.GetBalance.call: Invalid option: expected one of "send"|"balance"|"reports"|"replies"|"audit"|"login"|"password"|"fixed"',
+      'operations.GetBalance.call: Invalid option: expected one of "send"|"balance"|"reports"|"replies"|"confirm"|"audit"|"login"|"password"|"fixed"',
     ],
     [
       'an operation the WSDL declares and the mapping leaves out',

@@ -30,9 +30,11 @@ function sample(op: PreparedOperation): CallResult {
       };
     case 'replies':
       return {
-        top: { count: '1' },
+        top: { count: '1', confirmId: '7', lastConfirmedAt: sampleTime },
         items: [{ mobile: '13800000001', content: 'TD <ok> & 好', receiver: 'demo', extNo: '', receivedAt: sampleTime }],
       };
+    case 'confirm':
+      return { top: { confirmed: '1' }, items: [] };
     case 'audit':
     case 'login':
     case 'password':

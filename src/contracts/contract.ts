@@ -41,6 +41,7 @@ export interface PreparedOperation {
   call: CallKind;
   pool: 0 | 1 | 2;
   inputs: Partial<Record<InputName, PreparedInput>>;
+  handOut: 'once' | 'untilConfirmed';
   statuses: { delivered: string; failed: string; unknown: string };
   answer: PreparedAnswer[];
   /** The refusal's answer: response child → template over `{code}`. */
@@ -64,7 +65,8 @@ export const CALL_VARS: Record<CallKind, { top: string[]; items: string[] }> = {
   send: { top: ['batchId', 'taskId', 'accepted', 'charged', 'invalid', 'count'], items: [] },
   balance: { top: ['balance'], items: [] },
   reports: { top: ['count'], items: ['mobile', 'batchId', 'taskId', 'serial', 'status', 'code', 'sendTime', 'reportTime'] },
-  replies: { top: ['count'], items: ['mobile', 'content', 'receiver', 'extNo', 'receivedAt'] },
+  replies: { top: ['count', 'confirmId', 'lastConfirmedAt'], items: ['mobile', 'content', 'receiver', 'extNo', 'receivedAt'] },
+  confirm: { top: ['confirmed'], items: [] },
   audit: { top: [], items: [] },
   login: { top: [], items: [] },
   password: { top: [], items: [] },
@@ -77,6 +79,7 @@ const REQUIRED_INPUTS: Record<CallKind, InputName[]> = {
   balance: ['account', 'password'],
   reports: ['account', 'password'],
   replies: ['account', 'password'],
+  confirm: ['account', 'password', 'confirmId'],
   audit: ['account', 'password', 'content'],
   login: ['account', 'password'],
   password: ['account', 'password', 'newPassword'],
@@ -127,7 +130,9 @@ export function loadContract(dir: string): Contract {
         'the WSDL declares this operation and the mapping does not map it (map it, or answer it with call: fixed)',
       );
     const at = `operations.${op.name}`;
-    const vars = CALL_VARS[m.call];
+    if (m.handOut !== 'once' && m.call !== 'replies') fail(`${at}.handOut`, 'applies to call: replies only');
+    // A reply handed out once needs no confirming: the values that confirm are only an untilConfirmed call's.
+    const vars = m.call === 'replies' && m.handOut === 'once' ? { ...CALL_VARS.replies, top: ['count'] } : CALL_VARS[m.call];
     const inputs: PreparedOperation['inputs'] = {};
     for (const [key, spec] of Object.entries(m.inputs) as [InputName, InputSpec][]) {
       const prepared = prepareInput(op, spec, (msg) => fail(`${at}.inputs.${key}`, msg));
@@ -178,6 +183,7 @@ export function loadContract(dir: string): Contract {
       call: m.call,
       pool: m.pool,
       inputs,
+      handOut: m.handOut,
       statuses: m.statuses ?? DEFAULT_STATUSES,
       answer: inOrder(op, answer),
       refused: inOrder(op, refused),

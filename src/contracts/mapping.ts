@@ -12,7 +12,7 @@ import { FailureReasons } from '../core/failures';
  * `login` only checks the account and password (validateUser, registEx); `password` changes the
  * password; `fixed` answers its templates as they are (getVersion, or an operation the gateway refuses).
  */
-export const CALLS = ['send', 'balance', 'reports', 'replies', 'audit', 'login', 'password', 'fixed'] as const;
+export const CALLS = ['send', 'balance', 'reports', 'replies', 'confirm', 'audit', 'login', 'password', 'fixed'] as const;
 export type CallKind = (typeof CALLS)[number];
 
 /** How a sent password is read: as sent, BASE64 of it, or its MD5 hex (lower- or upper-case; see docs/contracts.md). */
@@ -37,9 +37,10 @@ export type InputSpec = z.infer<typeof input>;
 /**
  * What each call reads from the request; account and password are every call's but `fixed`.
  * `schedule` (send): when to send, empty for now; `task` (reports): only that send's reports, by
- * the task id its send answered; `newPassword` (password).
+ * the task id its send answered; `newPassword` (password); `confirmId` (confirm): the id a replies
+ * answer carried.
  */
-export const INPUTS = ['account', 'password', 'mobiles', 'content', 'serial', 'schedule', 'task', 'newPassword'] as const;
+export const INPUTS = ['account', 'password', 'mobiles', 'content', 'serial', 'schedule', 'task', 'newPassword', 'confirmId'] as const;
 export type InputName = (typeof INPUTS)[number];
 
 /** One string made from every item (a delimited string, an XML document as a string). */
@@ -67,6 +68,11 @@ const operation = z.strictObject({
   inputs: z.partialRecord(z.enum(INPUTS), input).default({}),
   /** The balance pool sends take from and balance counts: 0 会员, 1 网关 (default), 2 卡发. */
   pool: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  /**
+   * replies: `once` hands each reply out once; `untilConfirmed` hands the oldest unconfirmed ones
+   * out again on every call until a `confirm` operation is given the `{confirmId}` they came with.
+   */
+  handOut: z.enum(['once', 'untilConfirmed']).default('once'),
   /** reports: the vendor's word for each delivery status, as `{status}` gives it. */
   statuses: z.strictObject({ delivered: z.string(), failed: z.string(), unknown: z.string() }).optional(),
   /** The response's children by their WSDL names: a template, a joined string, or repeated items. */

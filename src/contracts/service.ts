@@ -1,4 +1,4 @@
-import type { Account } from '../../entities';
+import type { Account, Reply } from '../../entities';
 import { AccountError, balanceOf } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure, type FailureCode } from '../core/failures';
@@ -178,10 +178,30 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
     case 'audit':
       await core.audit.check(input('content'), account);
       return { top: {}, items: [] };
+    case 'confirm': {
+      const id = input('confirmId').trim();
+      // Not an id a replies answer gave: nothing to confirm, as the UMS contract answers it.
+      const confirmed = /^\d{1,15}$/.test(id) ? await core.confirmedReplies.confirm(account.id, Number(id)) : 0;
+      return { top: { confirmed: String(confirmed) }, items: [] };
+    }
     case 'replies': {
-      const replies = await core.replies.fetch(account.id);
+      let top: CallResult['top'];
+      let replies: Reply[];
+      if (op.handOut === 'untilConfirmed') {
+        const pending = await core.confirmedReplies.pending(account.id);
+        replies = pending.replies;
+        const confirmedAt = pending.lastConfirmedAt;
+        top = {
+          count: String(replies.length),
+          confirmId: pending.id ?? '',
+          lastConfirmedAt: confirmedAt ? templateTime(confirmedAt) : '',
+        };
+      } else {
+        replies = await core.replies.fetch(account.id);
+        top = { count: String(replies.length) };
+      }
       return {
-        top: { count: String(replies.length) },
+        top,
         items: replies.map((r) => ({
           mobile: r.mobile,
           content: r.content,
