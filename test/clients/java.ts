@@ -108,6 +108,20 @@ export async function compileClient(cp: string, gen: string, mainSource: string,
   await runOk('javac', [...jopts, '-nowarn', '-encoding', 'UTF-8', '-cp', cp, '-d', classes, ...sources], { timeoutMs: 180_000 });
 }
 
+/**
+ * WsImport's JAX-WS RI port of the WSDL at wsdlUrl (package pkg), compiled under dir with the
+ * client's main class; the classpath that runs it.
+ */
+export async function wsimportClient(wsdlUrl: string, pkg: string, mainSource: string, dir: string): Promise<string> {
+  const cp = classpath(...jarPaths(JAXWS_JARS));
+  const gen = path.join(dir, 'gen');
+  const classes = path.join(dir, 'classes');
+  await mkdir(gen, { recursive: true });
+  await javaOk(cp, 'com.sun.tools.ws.WsImport', ['-keep', '-Xnocompile', '-d', gen, '-p', pkg, wsdlUrl], { cwd: dir });
+  await compileClient(cp, gen, mainSource, classes);
+  return classpath(classes, cp);
+}
+
 /** The command-line form of a call for ClientScript.java: `op:ARG,ARG,...`. */
 const callArg = (c: Call): string => `${c.op}:${c.args.map(b64).join(',')}`;
 
