@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { postSoap11, runZeep, soap11Answer, startContractGateway } from './contracts/builtin';
+import { postSoap11, runZeep, soap11Answer, withContractGateway } from './contracts/builtin';
 import { checkJianzhouCalls, JIANZHOU_REPLY } from './contracts/jianzhou/calls';
 
 const ENDPOINT = '/JianzhouSMSWSServer/services/BusinessService';
@@ -18,20 +18,15 @@ const CLIENT = path.join(__dirname, 'contracts', 'jianzhou', 'zeep_client.py');
 test('zeep calls the Jianzhou contract: send, reports by task, replies, balance, schedule, vendor codes', {
   timeout: 120_000,
 }, async (t) => {
-  const gw = await startContractGateway('jianzhou', ENDPOINT);
-  try {
+  await withContractGateway('jianzhou', ENDPOINT, async (gw) => {
     await gw.injectReply(JIANZHOU_REPLY);
     const out = await runZeep(t, gw, CLIENT, ENDPOINT);
-    if (!out) return;
-    await checkJianzhouCalls(out, gw);
-  } finally {
-    await gw.stop();
-  }
+    if (out) await checkJianzhouCalls(out, gw);
+  });
 });
 
 test('the Jianzhou answer on the wire: the WSDL namespace, qualified <op>Return and return children', async () => {
-  const gw = await startContractGateway('jianzhou', ENDPOINT);
-  try {
+  await withContractGateway('jianzhou', ENDPOINT, async (gw) => {
     const ask = (body: string) => postSoap11(gw, ENDPOINT, '', body);
     assert.equal(
       await ask(`<ns:getUserInfo xmlns:ns="${NS}"><ns:account>erp</ns:account><ns:password>secret</ns:password></ns:getUserInfo>`),
@@ -45,7 +40,5 @@ test('the Jianzhou answer on the wire: the WSDL namespace, qualified <op>Return 
       ),
       soap11Answer(`<ns1:sendGjBatchMessageResponse xmlns:ns1="${NS}"><ns1:return>-2</ns1:return></ns1:sendGjBatchMessageResponse>`),
     );
-  } finally {
-    await gw.stop();
-  }
+  });
 });

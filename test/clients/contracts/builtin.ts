@@ -56,3 +56,13 @@ export async function postSoap11(gw: TestGateway, endpoint: string, soapAction: 
 /** The SOAP 1.1 envelope the gateway wraps every answer in. */
 export const soap11Answer = (body: string) =>
   `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>${body}</soap:Body></soap:Envelope>`;
+
+/** Runs use with a gateway serving the built-in contract (startContractGateway), stopped afterwards whatever happens. */
+export async function withContractGateway(contract: string, endpoint: string, use: (gw: TestGateway) => Promise<void>): Promise<void> {
+  const gw = await startContractGateway(contract, endpoint);
+  try {
+    await use(gw);
+  } finally {
+    await gw.stop();
+  }
+}
