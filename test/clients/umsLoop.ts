@@ -15,7 +15,7 @@ const REPLY = { mobile: '13800000009', content: '好的，收到', extNo: '0188'
 const CHINA_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 
 /** The `name BASE64` lines a client program printed, decoded; null for `name -`. */
-function printedAnswers(printed: string): (name: string) => string | null | undefined {
+export function printedAnswers(printed: string): (name: string) => string | null | undefined {
   const lines = printed
     .split(/\r?\n/)
     .filter(Boolean)
