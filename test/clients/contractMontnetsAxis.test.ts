@@ -9,78 +9,20 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Send } from '../../entities';
+import { MONTNETS } from './contracts/montnetsCaller';
+import { axisCaller, callThroughGateway, LEGACY_ACCOUNTS, rawAnswerToReplies } from './contracts/legacyContract';
 import { AXIS_JARS, missingJavaTools } from './java';
-import { LEGACY_ACCOUNTS, OPENING_BALANCE, rawAnswerToReplies, runAxisCaller, startContractGateway } from './contracts/legacyContract';
 import { skipOrFail } from './run';
 
-const ENDPOINT = '/MWGate/wmgw.asmx';
+const ENDPOINT = MONTNETS.endpoint;
 const NS = 'http://tempuri.org/';
-const TEXT = '验证码1234【测试】';
-const BATCH_ID = /^\d{20}$/;
 
 test('Axis 1.4 stubs call the Montnets contract: the three sends, reports, replies, balance, vendor codes', {
   timeout: 300_000,
 }, async (t) => {
   const missing = await missingJavaTools(AXIS_JARS, 'libaxis-java');
   if (missing) return skipOrFail(t, missing);
-  const gw = await startContractGateway('montnets', ENDPOINT);
-  try {
-    await gw.injectReply({ mobile: '13900000009', content: 'TD, <退订> & 好', username: LEGACY_ACCOUNTS.user });
-    const endpoint = gw.url + ENDPOINT;
-    const one = await runAxisCaller(
-      `${endpoint}?wsdl`,
-      endpoint,
-      'montnets',
-      path.join(__dirname, 'contracts', 'montnets', 'MontnetsAxisMain.java'),
-    );
-
-    assert.equal(one('balanceBefore'), String(OPENING_BALANCE));
-    const batches = [one('send')!, one('sendSubmit')!, one('sendEx')!];
-    for (const batchId of batches) assert.match(batchId, BATCH_ID, 'the message id: the 20-digit batch id');
-    const { id: accountId } = await gw.account(LEGACY_ACCOUNTS.user);
-    const rows = await gw.db.getRepository(Send).find({ where: { accountId }, order: { ID: 'ASC' } });
-    assert.deepEqual(
-      rows.map((row) => [row.batchId, row.infoto, row.content]),
-      [
-        [batches[0], '13800000001', TEXT],
-        [batches[0], '13800000002', TEXT],
-        [batches[1], '13800000003', TEXT],
-        [batches[2], '13800000004', TEXT],
-      ],
-    );
-    const reports = one('reports')!
-      .split(';')
-      .map((item) => item.split(','));
-    assert.deepEqual(
-      reports.map(([, , batchId, star, status, code]) => [batchId, star, status, code]).sort(),
-      [
-        [batches[0], '*', '0', 'DELIVRD'],
-        [batches[0], '*', '0', 'DELIVRD'],
-        [batches[1], '*', '0', 'DELIVRD'],
-        [batches[2], '*', '0', 'DELIVRD'],
-      ].sort(),
-      '日期,时间,信息编号,*,状态,状态详细信息 with 0 received',
-    );
-    for (const [date, time] of reports) {
-      assert.match(date!, /^\d{4}-\d\d-\d\d$/);
-      assert.match(time!, /^\d\d:\d\d:\d\d$/);
-    }
-    // None left: an empty ArrayOfString (the vendor documents null; a caller looping over it sees none either way)
-    assert.equal(one('reportsAgain'), '', 'reports are handed out once');
-    assert.match(one('replies')!, /^\d{4}-\d\d-\d\d,\d\d:\d\d:\d\d,13900000009,[^,]*,\*,TD, <退订> & 好$/);
-    assert.equal(one('deliver'), null);
-
-    assert.equal(one('balanceAfter'), String(OPENING_BALANCE - 4));
-    assert.equal(one('wrongPasswordSend'), '-1');
-    assert.equal(one('wrongPasswordBalance'), '-1');
-    assert.equal(one('emptyBalance'), '-10003');
-    assert.equal(one('badNumber'), '-12');
-    assert.equal(one('forbiddenWord'), '-10033');
-    assert.equal(one('multix'), '-10008');
-  } finally {
-    await gw.stop();
-  }
+  await callThroughGateway(MONTNETS, axisCaller('montnets', path.join(__dirname, 'contracts', 'montnets', 'MontnetsAxisMain.java')));
 });
 
 test('the Montnets answer on the wire, SOAP 1.2: qualified <op>Result and ArrayOfString string items', async () => {
