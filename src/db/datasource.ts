@@ -57,7 +57,9 @@ export function dataSourceOptions(databaseUrl: string, synchronous: SqliteSynchr
     charset: 'utf8mb4_unicode_ci',
     entities,
     migrations,
-    extra: { connectionLimit: 20 },
+    // trace: false stops mysql2 capturing a stack trace at every query, a twentieth of the accept
+    // path's CPU time on MariaDB; its errors still carry the server's code and message.
+    extra: { connectionLimit: 20, trace: false },
   };
 }
 
