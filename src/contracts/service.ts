@@ -104,6 +104,9 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
     case 'login':
       return { top: {}, items: [] };
     case 'password':
+      // An MD5 contract's callers log in by the digest: a new password that is not one would lock them out.
+      if (op.inputs.newPassword!.transform.startsWith('md5') && !/^[0-9a-f]{32}$/.test(input('newPassword')))
+        throw new Failure('badNewPassword');
       try {
         if (!(await core.accounts.changePassword(account.id, input('newPassword'), account.passwordHash))) throw new Failure('internal');
       } catch (err) {
