@@ -8,18 +8,30 @@ import type { TestContext } from 'node:test';
 import { Batch, Send } from '../../../entities';
 import { batchIdFor } from '../../../src/core/batchId';
 import { startTestGateway, type TestGateway } from '../../support/gateway';
-import { anyExists, describeRun, run, skipOrFail } from '../run';
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { anyExists, describeRun, monoAbortedAfterMain, onPath, removeDir, run, runOk, skipOrFail, tempDir } from '../run';
 
 export const PYTHON = '/usr/bin/python3';
 const PYENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' };
 
-/** The two accounts the clients call as: `erp` with 100 messages in the 网关 pool, `broke` with none (plain passwords). */
-export async function startContractGateway(contract: string, endpoint: string): Promise<TestGateway> {
+/** How an account's gateway password is made from its account name and the caller's password `secret`. */
+export type StoredPassword = (account: string, password: string) => string;
+
+/**
+ * The two accounts the clients call as: `erp` with 100 messages in the 网关 pool, `broke` with none,
+ * both with the password `secret`, stored as is unless the contract's callers send a digest of it.
+ */
+export async function startContractGateway(
+  contract: string,
+  endpoint: string,
+  stored: StoredPassword = (_account, password) => password,
+): Promise<TestGateway> {
   const gw = await startTestGateway({
     config: `vendors:\n  sim:\n    type: simulator\n    delayMs: 20\n    successRatio: 1\nroute: [sim]\ncontracts:\n  - contract: ${contract}\n    path: ${endpoint}\n`,
   });
-  await gw.core.accounts.create('erp', 'secret', { 1: 100 });
-  await gw.core.accounts.create('broke', 'secret', { 1: 0 });
+  await gw.core.accounts.create('erp', stored('erp', 'secret'), { 1: 100 });
+  await gw.core.accounts.create('broke', stored('broke', 'secret'), { 1: 0 });
   return gw;
 }
 
@@ -33,6 +45,42 @@ export async function runZeep(t: TestContext, gw: TestGateway, client: string, e
   const r = await run(PYTHON, [client, `${url}?wsdl`, url], { env: PYENV, timeoutMs: 90_000 });
   assert.equal(r.code, 0, describeRun(r));
   return JSON.parse(r.stdout.toString('utf8'));
+}
+
+/**
+ * Builds an ASMX proxy with mono's `wsdl` from the gateway's served `?wsdl`, compiles it with the
+ * client program main (a .cs file beside this one's folder, printing through contracts/JsonOut.cs)
+ * and runs it against the endpoint; its printed JSON, or a skip when the .NET tools are missing.
+ */
+export async function runMonoClient(
+  t: TestContext,
+  gw: TestGateway,
+  main: string,
+  endpoint: string,
+): Promise<Record<string, unknown> | null> {
+  const tools = (await Promise.all(['mono', 'wsdl', 'mcs'].map(onPath))).every(Boolean);
+  if (!tools || !(await anyExists(['/usr/lib/mono/4.5/System.Web.Services.dll', '/usr/lib/mono/gac/System.Web.Services']))) {
+    skipOrFail(t, '.NET client tools missing: install mono-devel libmono-system-web-services4.0-cil');
+    return null;
+  }
+  const dir = await tempDir('contract-dotnet-');
+  try {
+    const url = gw.url + endpoint;
+    await runOk('wsdl', ['-nologo', '-out:Proxy.cs', `${url}?wsdl`], { cwd: dir, timeoutMs: 60_000 });
+    for (const source of [main, path.join(__dirname, 'JsonOut.cs')]) await copyFile(source, path.join(dir, path.basename(source)));
+    const sources = ['Proxy.cs', 'JsonOut.cs', path.basename(main)];
+    await runOk('mcs', ['-r:System.Web.Services', ...sources, '-out:client.exe'], { cwd: dir, timeoutMs: 120_000 });
+    const r = await run('mono', ['client.exe', url], { cwd: dir, timeoutMs: 90_000 });
+    const printed = r.stdout.toString('utf8');
+    if (r.code !== 0) {
+      // Every answer is checked by the caller; only mono's teardown abort after the last line is let through.
+      assert.ok(monoAbortedAfterMain(r) && /^done$/m.test(printed), describeRun(r));
+      t.diagnostic(`mono aborted in its thread teardown after the calls: ${describeRun(r).slice(0, 300)}`);
+    }
+    return JSON.parse(printed.split('\n')[0]!);
+  } finally {
+    await removeDir(dir);
+  }
 }
 
 /** The send rows of the batch a task id names, as [number, text, scheduled time]. */
@@ -58,8 +106,13 @@ export const soap11Answer = (body: string) =>
   `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>${body}</soap:Body></soap:Envelope>`;
 
 /** Runs use with a gateway serving the built-in contract (startContractGateway), stopped afterwards whatever happens. */
-export async function withContractGateway(contract: string, endpoint: string, use: (gw: TestGateway) => Promise<void>): Promise<void> {
-  const gw = await startContractGateway(contract, endpoint);
+export async function withContractGateway(
+  contract: string,
+  endpoint: string,
+  use: (gw: TestGateway) => Promise<void>,
+  stored?: StoredPassword,
+): Promise<void> {
+  const gw = await startContractGateway(contract, endpoint, stored);
   try {
     await use(gw);
   } finally {
