@@ -9,7 +9,16 @@ function sample(op: PreparedOperation): CallResult {
   switch (op.call) {
     case 'send':
       return {
-        top: { batchId: '20260102110405000001', taskId: '1', accepted: '2', charged: '2', invalid: '12345', count: '2' },
+        top: {
+          batchId: '20260102110405000001',
+          taskId: '1',
+          serial: '',
+          serialOrTaskId: '1',
+          accepted: '2',
+          charged: '2',
+          invalid: '12345',
+          count: '2',
+        },
         items: [],
       };
     case 'balance':

@@ -62,7 +62,7 @@ export interface Contract {
 
 /** The values each call's templates may use; `items` are those of each report or reply. */
 export const CALL_VARS: Record<CallKind, { top: string[]; items: string[] }> = {
-  send: { top: ['batchId', 'taskId', 'accepted', 'charged', 'invalid', 'count'], items: [] },
+  send: { top: ['batchId', 'taskId', 'serial', 'serialOrTaskId', 'accepted', 'charged', 'invalid', 'count'], items: [] },
   balance: { top: ['balance'], items: [] },
   reports: { top: ['count'], items: ['mobile', 'batchId', 'taskId', 'serial', 'status', 'code', 'sendTime', 'reportTime'] },
   replies: { top: ['count', 'confirmId', 'lastConfirmedAt'], items: ['mobile', 'content', 'receiver', 'extNo', 'receivedAt'] },
@@ -187,7 +187,7 @@ export function loadContract(dir: string): Contract {
       statuses: m.statuses ?? DEFAULT_STATUSES,
       answer: inOrder(op, answer),
       refused: inOrder(op, refused),
-      usesTaskId: templates.some((t) => templateVars(t).includes('taskId')),
+      usesTaskId: templates.some((t) => templateVars(t).some((v) => v === 'taskId' || v === 'serialOrTaskId')),
       lists: op.request.params.filter(carriesList).map((p) => p.name),
     };
   });

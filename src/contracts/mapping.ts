@@ -37,10 +37,22 @@ export type InputSpec = z.infer<typeof input>;
 /**
  * What each call reads from the request; account and password are every call's but `fixed`.
  * `schedule` (send): when to send, empty for now; `task` (reports): only that send's reports, by
- * the task id its send answered; `newPassword` (password); `confirmId` (confirm): the id a replies
- * answer carried.
+ * the task id its send answered; `serialOrTask` (reports): the same by what a `{serialOrTaskId}`
+ * send answered, the caller's serial number or else the task id; `newPassword` (password);
+ * `confirmId` (confirm): the id a replies answer carried.
  */
-export const INPUTS = ['account', 'password', 'mobiles', 'content', 'serial', 'schedule', 'task', 'newPassword', 'confirmId'] as const;
+export const INPUTS = [
+  'account',
+  'password',
+  'mobiles',
+  'content',
+  'serial',
+  'schedule',
+  'task',
+  'serialOrTask',
+  'newPassword',
+  'confirmId',
+] as const;
 export type InputName = (typeof INPUTS)[number];
 
 /** One string made from every item (a delimited string, an XML document as a string). */

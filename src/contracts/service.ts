@@ -131,6 +131,9 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
         top: {
           batchId: accepted.batchId,
           taskId: String(taskId ?? ''),
+          serial,
+          // The caller's own id when it gave one, else the gateway's: how entinfo's sends answer (its rrid).
+          serialOrTaskId: serial || String(taskId ?? ''),
           accepted: String(accepted.accepted),
           charged: String(accepted.charged),
           invalid: [...accepted.invalid, ...accepted.limited].join(','),
@@ -143,9 +146,11 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
       return { top: { balance: String(balanceOf(account, op.pool)) }, items: [] };
     case 'reports': {
       let ofTask: string | undefined;
-      if (op.inputs.task) {
-        const task = input('task').trim();
-        const batchId = /^\d{1,10}$/.test(task) ? await core.sending.batchOfTask(account.id, Number(task)) : null;
+      if (op.inputs.task || op.inputs.serialOrTask) {
+        const task = input(op.inputs.task ? 'task' : 'serialOrTask').trim();
+        // The caller's own serial number names its send before a task id does: it is what that send answered.
+        const bySerial = op.inputs.serialOrTask && task ? await core.sending.batchOfSerial(account.id, task) : null;
+        const batchId = bySerial ?? (/^\d{1,10}$/.test(task) ? await core.sending.batchOfTask(account.id, Number(task)) : null);
         // A task id that names none of the account's sends has no reports.
         if (!batchId) return { top: { count: '0' }, items: [] };
         ofTask = batchId;

@@ -10,7 +10,7 @@ import { GroupCommit } from './groupCommit';
 import { numberLimitsFor } from './numberLimits';
 import { MAX_NUMBERS, parseRecipients } from './numbers';
 import { characterCount, segmentCount } from './segments';
-import { batchOfTask, taskIdsOf } from './tasks';
+import { batchOfSerial, batchOfTask, taskIdsOf } from './tasks';
 
 export interface SmsRequest {
   account: Account;
@@ -127,6 +127,11 @@ export class Sending {
   /** The task id (src/core/tasks.ts) of each of the account's batches, by batch id. */
   taskIdsOf(accountId: number, batchIds: readonly string[]): Promise<Map<string, number>> {
     return taskIdsOf(this.db, accountId, batchIds);
+  }
+
+  /** The batch id of the account's send with this serial number (流水号), or null. */
+  batchOfSerial(accountId: number, serial: string): Promise<string | null> {
+    return batchOfSerial(this.db, accountId, serial);
   }
 
   /** The batch id of the account's send with this task id, or null. */

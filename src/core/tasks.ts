@@ -39,3 +39,9 @@ export async function batchOfTask(db: DataSource, accountId: number, taskId: num
   const row = await db.getRepository(Batch).findOne({ select: { id: true, createdAt: true }, where: { id: taskId, accountId } });
   return row ? batchIdFor(row.createdAt, row.id) : null;
 }
+
+/** The batch id of the account's batch with this serial number (流水号), or null. */
+export async function batchOfSerial(db: DataSource, accountId: number, serial: string): Promise<string | null> {
+  const row = await db.getRepository(Batch).findOne({ select: { id: true, createdAt: true }, where: { accountId, serial } });
+  return row ? batchIdFor(row.createdAt, row.id) : null;
+}

@@ -65,14 +65,17 @@ export async function checkEntinfoCalls(out: Record<string, unknown>, gw: TestGa
   );
   assert.equal(out.reportsAgain, '', 'each report is handed out once');
 
-  const mt = String(out.mt);
-  assert.match(mt, TASK_ID, 'mt with an rrid answers the task id, not the rrid');
-  assert.equal(out.mtRepeated, mt, 'the same rrid and request: answered like the first call, not sent again');
+  assert.equal(out.mt, '88000001', 'mt with an rrid answers the rrid, as the vendor did');
+  assert.equal(out.mtRepeated, out.mt, 'the same rrid and request: answered like the first call, not sent again');
+  const [mtRecord] = records(out.report2);
+  assert.ok(mtRecord, "report2 by the rrid hands out that send's report");
+  const mtTask = mtRecord[0]!;
+  assert.match(mtTask, TASK_ID);
   assert.deepEqual(
-    (await rowsOfTask(gw, Number(mt))).map(([mobile]) => mobile),
+    (await rowsOfTask(gw, Number(mtTask))).map(([mobile]) => mobile),
     ['13800000005'],
   );
-  assert.deepEqual(records(out.report2), [[mt, '88000001', '13800000005', '0', 'DELIVRD']], 'report2: only the send of that task id');
+  assert.deepEqual(records(out.report2), [[mtTask, '88000001', '13800000005', '0', 'DELIVRD']], 'report2: only the send of that rrid');
 
   const [[mobile, content, scheduledAt]] = await rowsOfTask(gw, Number(out.scheduled));
   assert.deepEqual([mobile, content], ['13800000003', '明天见【测试】']);
