@@ -1,5 +1,5 @@
-import Dysmsapi, { QuerySmsTemplateListRequest, SendBatchSmsRequest, SendSmsRequest } from '@alicloud/dysmsapi20170525';
-import { Config as OpenApiConfig } from '@alicloud/openapi-client';
+import type * as DysmsapiSdk from '@alicloud/dysmsapi20170525';
+import type Dysmsapi from '@alicloud/dysmsapi20170525';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
@@ -179,12 +179,34 @@ function answeredError(err: unknown): { code: string; raw: string } | null {
   return { code, raw: `HTTP ${e.statusCode ?? '?'} ${code}: ${String(e.data.Message ?? e.message ?? '')}` };
 }
 
+interface AliyunClient {
+  sdk: typeof DysmsapiSdk;
+  client: Dysmsapi;
+}
+
+async function connect(s: AliyunSettings): Promise<AliyunClient> {
+  const [sdk, { Config }] = await Promise.all([import('@alicloud/dysmsapi20170525'), import('@alicloud/openapi-client')]);
+  const url = new URL(s.url);
+  const client = new sdk.default(
+    new Config({
+      accessKeyId: s.username,
+      accessKeySecret: s.password,
+      endpoint: url.host,
+      protocol: url.protocol.replace(':', ''),
+      // The SDK bounds connect and read apart; together they stay inside the call's timeoutMs as vendorRequest does.
+      connectTimeout: Math.ceil(s.timeoutMs / 2),
+      readTimeout: Math.ceil(s.timeoutMs / 2),
+    }),
+  );
+  return { sdk, client };
+}
+
 class AliyunVendor extends TemplateVendor {
   readonly push = {
     reports: { parse: (push: PushRequest) => ({ reports: parseReportPush(this.name, push) }), answer: pushAnswer },
     replies: { parse: (push: PushRequest) => ({ replies: parseReplyPush(this.name, push) }), answer: pushAnswer },
   };
-  private readonly client: Dysmsapi;
+  private connection: Promise<AliyunClient> | null = null;
 
   constructor(
     private readonly s: AliyunSettings,
@@ -196,18 +218,12 @@ class AliyunVendor extends TemplateVendor {
       book,
       s.templateList ? { fetch: () => this.listTemplates(), refreshMs: s.templateRefreshMs, log: context.log } : undefined,
     );
-    const url = new URL(s.url);
-    this.client = new Dysmsapi(
-      new OpenApiConfig({
-        accessKeyId: s.username,
-        accessKeySecret: s.password,
-        endpoint: url.host,
-        protocol: url.protocol.replace(':', ''),
-        // The SDK bounds connect and read apart; together they stay inside the call's timeoutMs as vendorRequest does.
-        connectTimeout: Math.ceil(s.timeoutMs / 2),
-        readTimeout: Math.ceil(s.timeoutMs / 2),
-      }),
-    );
+  }
+
+  /** The SDK and its client, made at the first call (the SDK is loaded then: about 24 MB a gateway without an Aliyun vendor does not carry). */
+  private sdk(): Promise<AliyunClient> {
+    this.connection ??= connect(this.s);
+    return this.connection;
   }
 
   /**
@@ -224,9 +240,10 @@ class AliyunVendor extends TemplateVendor {
       async (group, matches) => {
         const params = matches.map((m) => (m.params.length > 0 ? JSON.stringify(Object.fromEntries(m.params)) : undefined));
         if (params.every((p) => p === params[0])) {
+          const { sdk, client } = await this.sdk();
           return this.call(group, () =>
-            this.client.sendSms(
-              new SendSmsRequest({
+            client.sendSms(
+              new sdk.SendSmsRequest({
                 phoneNumbers: group.map((m) => m.mobile).join(','),
                 signName: matches[0]!.signName!,
                 templateCode: matches[0]!.template,
@@ -238,10 +255,11 @@ class AliyunVendor extends TemplateVendor {
           );
         }
         const outcomes: SendOutcome[] = [];
+        const { sdk, client } = await this.sdk();
         for (let i = 0; i < group.length; i += BATCH_NUMBERS) {
           const part = group.slice(i, i + BATCH_NUMBERS);
           const partMatches = matches.slice(i, i + BATCH_NUMBERS);
-          const request = new SendBatchSmsRequest({
+          const request = new sdk.SendBatchSmsRequest({
             phoneNumberJson: JSON.stringify(part.map((m) => m.mobile)),
             signNameJson: JSON.stringify(partMatches.map((m) => m.signName)),
             templateCode: partMatches[0]!.template,
@@ -251,7 +269,7 @@ class AliyunVendor extends TemplateVendor {
           });
           // A part that got no answer is retried alone; the parts already answered keep their outcomes.
           outcomes.push(
-            ...(await this.call(part, () => this.client.sendBatchSms(request)).catch((err: Error) =>
+            ...(await this.call(part, () => client.sendBatchSms(request)).catch((err: Error) =>
               part.map((m): SendOutcome => ({ id: m.id, ok: false, retryable: true, error: `${this.name}: ${err.message}`.slice(0, 255) })),
             )),
           );
@@ -286,8 +304,9 @@ class AliyunVendor extends TemplateVendor {
   /** QuerySmsTemplateList, page by page (50 a page), the approved templates only. */
   async listTemplates(): Promise<ListedTemplate[]> {
     const pageSize = 50;
+    const { sdk, client } = await this.sdk();
     const all = await allPages(pageSize, async (index) => {
-      const { body } = await this.client.querySmsTemplateList(new QuerySmsTemplateListRequest({ pageIndex: index + 1, pageSize }));
+      const { body } = await client.querySmsTemplateList(new sdk.QuerySmsTemplateListRequest({ pageIndex: index + 1, pageSize }));
       if (body?.code !== 'OK') throw new Error(`QuerySmsTemplateList: ${body?.code}: ${body?.message}`);
       return body.smsTemplateList ?? [];
     });
