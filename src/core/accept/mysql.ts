@@ -5,6 +5,7 @@ import { mysqlPool } from '../../db/raw';
 import { isDuplicateKey, retryingMysql } from '../../db/transaction';
 import { POOLS } from '../accounts';
 import { type EntityRows, entityRows } from '../entityRows';
+import { AccountReads, accountsByUsername, accountsByUsernameParams } from './accountReads';
 import type { AcceptStore, Submission, SubmissionResult } from './index';
 import {
   accountIds,
@@ -45,18 +46,23 @@ interface AutoIncrement {
 export class MysqlAcceptStore implements AcceptStore {
   private readonly pool: MysqlPool;
   private readonly accounts: EntityRows<Account>;
-  private readonly accountByUsername: string;
+  private readonly accountReads: AccountReads;
   private autoIncrement: Promise<AutoIncrement> | null = null;
 
   constructor(db: DataSource) {
     this.pool = mysqlPool(db);
     this.accounts = entityRows(db, Account);
-    this.accountByUsername = `SELECT ${this.accounts.columns} FROM account WHERE username = ?`;
+    this.accountReads = new AccountReads(async (usernames) => {
+      const [rows] = await this.pool.execute<RowDataPacket[]>(
+        accountsByUsername(this.accounts.columns, usernames.length),
+        accountsByUsernameParams(usernames),
+      );
+      return new Map(rows.map((row) => [row.wanted as string, row]));
+    }, this.accounts);
   }
 
-  async findAccount(username: string): Promise<Account | null> {
-    const [rows] = await this.pool.execute<RowDataPacket[]>(this.accountByUsername, [username]);
-    return rows[0] ? this.accounts.from(rows[0]) : null;
+  findAccount(username: string): Promise<Account | null> {
+    return this.accountReads.find(username);
   }
 
   /**

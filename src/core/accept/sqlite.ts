@@ -5,6 +5,7 @@ import { sqliteHandle, sqliteWrite } from '../../db/raw';
 import { sqliteText, sqliteTime } from '../../db/transaction';
 import { POOLS } from '../accounts';
 import { type EntityRows, entityRows } from '../entityRows';
+import { AccountReads, accountsByUsername, accountsByUsernameParams } from './accountReads';
 import type { AcceptStore, Submission, SubmissionResult } from './index';
 import {
   accountIds,
@@ -36,8 +37,10 @@ const ROWS_PER_INSERT = 500;
  */
 export class SqliteAcceptStore implements AcceptStore {
   private readonly accounts: EntityRows<Account>;
+  private readonly accountReads: AccountReads;
+  /** The statements of AccountReads, by the number of usernames they read. */
+  private readonly accountStatements = new Map<number, BetterSqlite3.Statement>();
   private readonly statements: {
-    findAccount: BetterSqlite3.Statement;
     balances: BetterSqlite3.Statement;
     charge: BetterSqlite3.Statement[];
     batch: BetterSqlite3.Statement;
@@ -54,8 +57,16 @@ export class SqliteAcceptStore implements AcceptStore {
   constructor(private readonly db: DataSource) {
     const sqlite = sqliteHandle(db);
     this.accounts = entityRows(db, Account);
+    this.accountReads = new AccountReads(async (usernames) => {
+      let statement = this.accountStatements.get(usernames.length);
+      if (!statement) {
+        statement = sqlite.prepare(accountsByUsername(this.accounts.columns, usernames.length));
+        this.accountStatements.set(usernames.length, statement);
+      }
+      const rows = statement.all(accountsByUsernameParams(usernames)) as Record<string, unknown>[];
+      return new Map(rows.map((row) => [row.wanted as string, row]));
+    }, this.accounts);
     this.statements = {
-      findAccount: sqlite.prepare(`SELECT ${this.accounts.columns} FROM account WHERE username = ?`),
       balances: sqlite.prepare(`SELECT id, ${POOLS.map((p) => p.column).join(', ')} FROM account WHERE id = ?`),
       charge: POOLS.map((p) => sqlite.prepare(`UPDATE account SET ${p.column} = ${p.column} - ? WHERE id = ? AND ${p.column} >= ?`)),
       batch: sqlite.prepare(
@@ -104,9 +115,8 @@ export class SqliteAcceptStore implements AcceptStore {
     return statement;
   }
 
-  async findAccount(username: string): Promise<Account | null> {
-    const row = this.statements.findAccount.get(username) as Record<string, unknown> | undefined;
-    return row ? this.accounts.from(row) : null;
+  findAccount(username: string): Promise<Account | null> {
+    return this.accountReads.find(username);
   }
 
   /** The recent sends of the group's limited numbers, rows too old to count removed first (inside the group's transaction). */
