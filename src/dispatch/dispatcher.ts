@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -132,6 +133,10 @@ export class Dispatcher {
       delay = Math.max(delay, this.holdClaimsMs);
       this.holdClaimsMs = 0;
       if (delay > 0) await this.sleep(delay);
+      // A full round goes on at once, but after the I/O already waiting: on SQLite every step of a
+      // round can resolve without waiting, and a backlog worked through in one chain of promises
+      // would hold every caller's request until it was done (p99 of sendSms at 70 ms).
+      else await setImmediate();
     }
   }
 
