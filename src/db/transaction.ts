@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -13,10 +14,15 @@ export function inTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promi
   return inSqliteQueue(db, () => sqliteTransaction(db, fn));
 }
 
-/** Runs fn when every SQLite transaction queued before it has finished: the one writer's turn. */
+/**
+ * Runs fn when every SQLite transaction queued before it has finished (the one writer's turn), and
+ * after the I/O already waiting: better-sqlite3 holds the thread while it writes, and writes that
+ * follow one another (a claim, then its outcomes; a queue of them) would otherwise run as one
+ * chain of promises while the callers' requests waited (sendSms p99 24-26 ms instead of 17-18 ms).
+ */
 export function inSqliteQueue<T>(db: DataSource, fn: () => T | Promise<T>): Promise<T> {
   const previous = sqliteQueues.get(db) ?? Promise.resolve();
-  const run = previous.then(fn);
+  const run = previous.then(() => setImmediate()).then(fn);
   sqliteQueues.set(
     db,
     run.catch(() => undefined),
