@@ -18,19 +18,17 @@ export function encodeForm(params: Params, charset: Charset): string {
     .join('&');
 }
 
+/** How each byte is written in a form: itself (letters, digits, `-_.*`), `+` for a space, else `%XX`. */
+const FORM_BYTES = Array.from({ length: 256 }, (_, byte) => {
+  const char = String.fromCharCode(byte);
+  if (byte === 0x20) return '+';
+  if (/[0-9A-Za-z\-_.*]/.test(char)) return char;
+  return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+});
+
 export function percentEncode(text: string, charset: Charset): string {
   let out = '';
-  for (const byte of iconv.encode(text, charset)) {
-    if (byte === 0x20) out += '+';
-    else if (
-      (byte >= 0x30 && byte <= 0x39) ||
-      (byte >= 0x41 && byte <= 0x5a) ||
-      (byte >= 0x61 && byte <= 0x7a) ||
-      '-_.*'.includes(String.fromCharCode(byte))
-    )
-      out += String.fromCharCode(byte);
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
+  for (const byte of iconv.encode(text, charset)) out += FORM_BYTES[byte];
   return out;
 }
 
