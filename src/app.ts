@@ -1,6 +1,9 @@
 import iconv from 'iconv-lite';
 import Koa, { type Context, type Middleware } from 'koa';
+import type { DataSource } from 'typeorm';
 import { adminRoutes } from './admin/routes';
+import { consoleRoutes } from './console/routes';
+import type { ContractView } from './console/pages';
 import type { Core } from './core';
 import type { BreakerStatus } from './dispatch/breakers';
 import type { Logger } from './logger';
@@ -13,6 +16,7 @@ import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
 import { UMS_HTTP_PATHS, umsHttpInternalError, umsHttpService } from './faces/umsHttp';
 import { callbackRoutes } from './callbacks';
 import { ConfigError } from './configError';
+import { basename } from 'node:path';
 import { contractService } from './contracts/service';
 import type { ServedContract } from './contracts/served';
 import { LEGACY_GBK } from './legacyCharset';
@@ -20,6 +24,8 @@ import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
 
 export interface AppParts {
+  /** The node's database, which the console reads. */
+  db: DataSource;
   core: Core;
   vendors: Map<string, Vendor>;
   vendorConfigs: Map<string, VendorConfig>;
@@ -40,44 +46,56 @@ export interface AppParts {
   soap: Omit<SoapServiceOptions, 'log'>;
 }
 
-/** A legacy contract as served: its middleware, the paths it answers, and its own answer when the gateway fails. */
-interface Face {
+/** A legacy contract as served: its name, the paths it answers, its middleware, and its own answer when the gateway fails. */
+interface Face extends ContractView {
   middleware: Middleware;
-  owns(path: string): boolean;
   internalError(ctx: Context): void;
 }
 
 function faces(parts: AppParts): Face[] {
   const http = { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log };
-  const soap = (def: SoapServiceDefinition): Face => ({
+  const soap = (name: string, def: SoapServiceDefinition): Face => ({
+    name,
+    paths: def.paths,
+    operations: Object.keys(def.operations),
     middleware: soapService(def, { ...parts.soap, log: parts.log }),
-    owns: (path) => def.paths.includes(path),
     internalError: (ctx) => {
       ctx.type = soapContentType('1.1');
       ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
     },
   });
   const builtIn: Face[] = [
-    soap(userApiService(parts.core, parts.wsdlDir)),
-    soap(umsService(parts.core, parts.wsdlDir)),
+    soap('userApi (SOAP)', userApiService(parts.core, parts.wsdlDir)),
+    soap('UMS Sms (SOAP)', umsService(parts.core, parts.wsdlDir)),
     {
+      name: 'userApi (HTTP)',
+      paths: [SERVLET_PATH],
+      operations: [],
       middleware: userApiHttpService(parts.core, http),
-      owns: (path) => path === SERVLET_PATH,
       internalError: (ctx) => {
         ctx.set('Content-Type', ANSWER_CONTENT_TYPE);
         ctx.body = iconv.encode(INTERNAL_ERROR_ANSWER, LEGACY_GBK);
       },
     },
-    { middleware: umsHttpService(parts.core, http), owns: (path) => UMS_HTTP_PATHS.includes(path), internalError: umsHttpInternalError },
+    {
+      name: 'UMS (HTTP)',
+      paths: UMS_HTTP_PATHS,
+      operations: [],
+      middleware: umsHttpService(parts.core, http),
+      internalError: umsHttpInternalError,
+    },
   ];
   for (const { path } of parts.contracts) {
-    if (builtIn.some((f) => f.owns(path)))
+    if (builtIn.some((f) => f.paths.includes(path)))
       throw new ConfigError(`contracts: the path ${path} is a built-in contract's; serve this one elsewhere`);
   }
-  return [...builtIn, ...parts.contracts.map(({ contract, path }) => soap(contractService(contract, parts.core, path)))];
+  return [
+    ...builtIn,
+    ...parts.contracts.map(({ contract, path }) => soap(basename(contract.dir), contractService(contract, parts.core, path))),
+  ];
 }
 
-/** The HTTP side: the legacy faces, vendors' callbacks, the admin API, health. */
+/** The HTTP side: the legacy faces, vendors' callbacks, the admin API, the web console, health. */
 export function createApp(parts: AppParts): Koa {
   const app = new Koa();
   app.proxy = parts.trustProxy;
@@ -91,7 +109,7 @@ export function createApp(parts: AppParts): Koa {
     } catch (err) {
       parts.log.error({ err, path: ctx.path }, 'request failed');
       ctx.status = 500;
-      const face = served.find((f) => f.owns(ctx.path));
+      const face = served.find((f) => f.paths.includes(ctx.path));
       if (face) face.internalError(ctx);
       else ctx.body = { error: 'internal error' };
     }
@@ -118,5 +136,6 @@ export function createApp(parts: AppParts): Koa {
   for (const face of served) app.use(face.middleware);
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
   app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken, parts.breakers));
+  app.use(consoleRoutes({ ...parts, contracts: served.map(({ name, paths, operations }) => ({ name, paths, operations })) }));
   return app;
 }

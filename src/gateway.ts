@@ -48,6 +48,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     (vendor.polls ?? []).map((poll) => new Poller(db, vendor.name, poll, store, dispatcher.owner, log.child({ vendor: vendor.name }))),
   );
   const app = createApp({
+    db,
     core,
     vendors,
     vendorConfigs: config.vendors,

@@ -1,7 +1,11 @@
 import pino, { type DestinationStream } from 'pino';
 
-/** Keys whose values may be secrets wherever they appear: passwords, hashes, tokens, query parameters. */
-const SECRET_KEY = /^(password|passwd|pwd|pass|secret|token|hash|passwordhash|password_hash|authorization|cookie|parameters|adminToken)$/i;
+/**
+ * Keys whose values may be secrets wherever they appear: passwords, hashes, tokens, query parameters,
+ * and any key ending in password, secret, token or key, as vendors name theirs (ftpPassword,
+ * accessKeySecret, secretKey, apiKey, an X-Api-Key header).
+ */
+const SECRET_KEY = /^(pwd|pass|hash|passwordhash|password_hash|authorization|cookie|parameters)$|(password|passwd|secret|token|key)$/i;
 const SCRYPT_HASH = /scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+/g;
 
 /**

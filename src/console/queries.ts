@@ -1,0 +1,156 @@
+import type { DataSource } from 'typeorm';
+import { Account, BalanceLedger, Send, SendStatus } from '../../entities';
+import { normalizeMobile } from '../core/numbers';
+import { sqlTime, sqliteTime } from '../db/transaction';
+
+/** The overview chart's series, each a count of `send` rows per minute. */
+export const SERIES = ['accepted', 'dispatched', 'delivered', 'failed'] as const;
+export type SeriesName = (typeof SERIES)[number];
+
+/** Per series, which time of the row puts it in a minute, and which rows count. */
+const SERIES_SQL: Record<SeriesName, { time: string; where: string }> = {
+  accepted: { time: 'Createtime', where: '1 = 1' },
+  dispatched: { time: 'submitted_at', where: 'submitted_at IS NOT NULL' },
+  delivered: { time: 'report_time', where: `STATUS = ${SendStatus.delivered}` },
+  // A number refused at accept time (invalid, over its limit) has no report time: it failed when accepted.
+  failed: { time: 'COALESCE(report_time, Createtime)', where: `STATUS = ${SendStatus.failed}` },
+};
+
+/** Minute buckets of the last `minutes` minutes, oldest first: epoch seconds (uPlot's x axis) and a count per series. */
+export interface PerMinute {
+  minutes: number[];
+  counts: Record<SeriesName, number[]>;
+}
+
+export interface OutboxDepth {
+  /** Waiting to be claimed: new rows and retries (not leased, not scheduled for later). */
+  waiting: number;
+  /** Held by a dispatcher right now. */
+  leased: number;
+  /** Waiting for their scheduled time. */
+  scheduled: number;
+  /** With a vendor, no final report yet. */
+  submitted: number;
+  oldestWaitingAt: Date | null;
+}
+
+export interface VendorDelivery {
+  vendor: string;
+  delivered: number;
+  failed: number;
+  /** Submitted, no final report yet. */
+  pending: number;
+}
+
+/**
+ * The console's reads of the database: a few grouped statements over the `send` table (one per
+ * chart series), the rest through TypeORM's repositories. Nothing here writes.
+ */
+export class ConsoleQueries {
+  private readonly mysql: boolean;
+
+  constructor(private readonly db: DataSource) {
+    this.mysql = db.options.type === 'mysql';
+  }
+
+  /** Each series per minute over the last `minutes` minutes up to `now`, minutes without rows counted 0. */
+  async perMinute(minutes: number, now = new Date()): Promise<PerMinute> {
+    const last = Math.floor(now.getTime() / 60_000) * 60_000;
+    const first = last - (minutes - 1) * 60_000;
+    const starts = Array.from({ length: minutes }, (_, i) => first + i * 60_000);
+    const counts = {} as Record<SeriesName, number[]>;
+    for (const name of SERIES) {
+      const { time, where } = SERIES_SQL[name];
+      const rows: { minute: string; n: number | string }[] = await this.db.query(
+        `SELECT ${this.minuteOf(time)} AS minute, COUNT(*) AS n FROM send WHERE ${where} AND ${time} >= ? GROUP BY minute`,
+        [sqlTime(this.db, new Date(first))],
+      );
+      const byMinute = new Map(rows.map((r) => [this.minuteStart(r.minute), Number(r.n)]));
+      counts[name] = starts.map((t) => byMinute.get(t) ?? 0);
+    }
+    return { minutes: starts.map((t) => t / 1000), counts };
+  }
+
+  async outboxDepth(now = new Date()): Promise<OutboxDepth> {
+    const at = sqlTime(this.db, now);
+    const [row]: Record<string, number | string | Date | null>[] = await this.db.query(
+      `SELECT
+         SUM(CASE WHEN STATUS = ${SendStatus.waiting} AND (lease_until IS NULL OR lease_until < ?) AND (scheduled_at IS NULL OR scheduled_at <= ?) THEN 1 ELSE 0 END) AS waiting,
+         SUM(CASE WHEN STATUS = ${SendStatus.waiting} AND lease_until >= ? THEN 1 ELSE 0 END) AS leased,
+         SUM(CASE WHEN STATUS = ${SendStatus.waiting} AND scheduled_at > ? AND (lease_until IS NULL OR lease_until < ?) THEN 1 ELSE 0 END) AS scheduled,
+         SUM(CASE WHEN STATUS = ${SendStatus.submitted} THEN 1 ELSE 0 END) AS submitted,
+         MIN(CASE WHEN STATUS = ${SendStatus.waiting} AND (scheduled_at IS NULL OR scheduled_at <= ?) THEN Createtime END) AS oldest
+       FROM send WHERE STATUS IN (${SendStatus.waiting}, ${SendStatus.submitted})`,
+      [at, at, at, at, at, at],
+    );
+    const n = (v: unknown) => Number(v ?? 0);
+    return {
+      waiting: n(row?.waiting),
+      leased: n(row?.leased),
+      scheduled: n(row?.scheduled),
+      submitted: n(row?.submitted),
+      oldestWaitingAt: row?.oldest ? this.toDate(row.oldest) : null,
+    };
+  }
+
+  /** Delivered, failed and pending rows per vendor among those accepted since `since`. */
+  async deliveryByVendor(since: Date): Promise<VendorDelivery[]> {
+    const rows: { vendor: string; delivered: number | string; failed: number | string; pending: number | string }[] = await this.db.query(
+      `SELECT vendor,
+              SUM(CASE WHEN STATUS = ${SendStatus.delivered} THEN 1 ELSE 0 END) AS delivered,
+              SUM(CASE WHEN STATUS = ${SendStatus.failed} THEN 1 ELSE 0 END) AS failed,
+              SUM(CASE WHEN STATUS = ${SendStatus.submitted} THEN 1 ELSE 0 END) AS pending
+         FROM send WHERE vendor IS NOT NULL AND Createtime >= ? GROUP BY vendor ORDER BY vendor`,
+      [sqlTime(this.db, since)],
+    );
+    return rows.map((r) => ({ vendor: r.vendor, delivered: Number(r.delivered), failed: Number(r.failed), pending: Number(r.pending) }));
+  }
+
+  /**
+   * The rows a number, batch id, serial number (流水号) or vendor message id names, newest first. A
+   * number is matched as the accept path stores it (normalized), whatever prefix the operator typed.
+   */
+  search(term: string, limit = 200): Promise<Send[]> {
+    const value = term.trim();
+    const mobile = normalizeMobile(value) ?? value;
+    return this.db.getRepository(Send).find({
+      where: [{ infoto: mobile }, { batchId: value }, { serial: value }, { vendorMsgId: value }],
+      order: { ID: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** The latest rows that failed for good, newest first, with why. */
+  recentFailures(limit = 50): Promise<Send[]> {
+    return this.db.getRepository(Send).find({ where: { STATUS: SendStatus.failed }, order: { ID: 'DESC' }, take: limit });
+  }
+
+  accounts(): Promise<Account[]> {
+    return this.db.getRepository(Account).find({ order: { username: 'ASC' } });
+  }
+
+  /** Usernames by account id, to name the account of each row shown. */
+  async usernames(): Promise<Map<number, string>> {
+    const accounts = await this.db.getRepository(Account).find({ select: { id: true, username: true } });
+    return new Map(accounts.map((a) => [a.id, a.username]));
+  }
+
+  ledger(accountId: number, limit = 20): Promise<BalanceLedger[]> {
+    return this.db.getRepository(BalanceLedger).find({ where: { accountId }, order: { id: 'DESC' }, take: limit });
+  }
+
+  /** A time truncated to its minute, as text: SQLite keeps UTC text, MySQL a DATETIME. */
+  private minuteOf(column: string): string {
+    return this.mysql ? `DATE_FORMAT(${column}, '%Y-%m-%d %H:%i')` : `substr(${column}, 1, 16)`;
+  }
+
+  /** A minute as minuteOf wrote it, back to its epoch milliseconds: SQLite's text is UTC, mysql2 writes Dates in local time. */
+  private minuteStart(minute: string): number {
+    const text = `${minute}:00`;
+    return (this.mysql ? new Date(text.replace(' ', 'T')) : sqliteTime(text)).getTime();
+  }
+
+  private toDate(value: unknown): Date {
+    return value instanceof Date ? value : this.mysql ? new Date(String(value).replace(' ', 'T')) : sqliteTime(String(value));
+  }
+}
