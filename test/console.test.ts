@@ -220,3 +220,43 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+test('the vendors page shows each vendor without its secrets, and its balance call failing says why', async () => {
+  // Port 9 on loopback: nothing listens, so the balance call is refused at once. ftpPassword is a
+  // secret by its name's ending, as the logs' rule reads it.
+  const gw = await startTestGateway({
+    config: [
+      'vendors:',
+      '  ums:',
+      '    type: ums',
+      '    url: http://127.0.0.1:9/',
+      '    username: acme',
+      '    password: ${UMS_PASSWORD}',
+      "    spCode: '123456'",
+      '    receipts: none',
+      '    ftpPassword: ${FTP_PASSWORD}',
+    ].join('\n'),
+    env: { UMS_PASSWORD: 'S3cr3t-Vendor-Pw', FTP_PASSWORD: 'S3cr3t-Ftp-Pw' },
+  });
+  try {
+    const login = await fetch(`${gw.url}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: gw.adminToken }).toString(),
+      redirect: 'manual',
+    });
+    assert.equal(login.status, 303);
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    const res = await fetch(`${gw.url}/console/vendors`, { headers: { cookie } });
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers.get('content-security-policy')), /default-src 'self'/);
+    const body = await res.text();
+    assert.ok(!body.includes('S3cr3t'), 'no vendor secret on the page');
+    assert.match(body, /&quot;password&quot;: &quot;\[redacted\]&quot;/);
+    assert.match(body, /&quot;ftpPassword&quot;: &quot;\[redacted\]&quot;/);
+    assert.match(body, /&quot;username&quot;: &quot;acme&quot;/, 'what is not secret is shown');
+    assert.match(body, /查询失败: [^<]*ECONNREFUSED/);
+  } finally {
+    await gw.stop();
+  }
+});
