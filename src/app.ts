@@ -20,6 +20,8 @@ import { basename } from 'node:path';
 import { contractService } from './contracts/service';
 import type { ServedContract } from './contracts/served';
 import { LEGACY_GBK } from './legacyCharset';
+import { countDatabaseError, observeHttp } from './metrics';
+import { metricsEndpoint } from './metricsEndpoint';
 import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
 
@@ -36,6 +38,8 @@ export interface AppParts {
   /** The contracts served from a WSDL and a mapping, after the built-in faces. */
   contracts: readonly ServedContract[];
   adminToken: string;
+  /** Addresses that may read /metrics without the admin token. */
+  metricsAllow: readonly string[];
   /** Each vendor's breaker on this node, for the admin API. */
   breakers(): BreakerStatus[];
   trustProxy: boolean;
@@ -45,6 +49,9 @@ export interface AppParts {
   checkReady(): Promise<void>;
   soap: Omit<SoapServiceOptions, 'log'>;
 }
+
+/** The routes other than the contracts' that HTTP metrics name (prefixes: /admin/… is /admin). */
+const FIXED_ROUTES = ['/healthz', '/readyz', '/metrics', '/admin', '/callbacks', '/console'];
 
 /** A legacy contract as served: its name, the paths it answers, its middleware, and its own answer when the gateway fails. */
 interface Face extends ContractView {
@@ -101,13 +108,25 @@ export function createApp(parts: AppParts): Koa {
   app.proxy = parts.trustProxy;
   app.silent = true;
   const served = faces(parts);
+  /** A request's route as its metric's label: a served contract's path or a fixed prefix, never the raw URL. */
+  const routeOf = (path: string): string =>
+    served.some((f) => f.paths.includes(path)) ? path : (FIXED_ROUTES.find((r) => path === r || path.startsWith(`${r}/`)) ?? 'other');
 
+  app.use(async (ctx, next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      observeHttp(routeOf(ctx.path), ctx.status, (performance.now() - start) / 1000);
+    }
+  });
   // Last line of defence: whatever escaped a face is logged, and the caller gets a plain fault, never a trace.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
       parts.log.error({ err, path: ctx.path }, 'request failed');
+      countDatabaseError(err, 'request');
       ctx.status = 500;
       const face = served.find((f) => f.paths.includes(ctx.path));
       if (face) face.internalError(ctx);
@@ -133,6 +152,7 @@ export function createApp(parts: AppParts): Koa {
       }
     } else return next();
   });
+  app.use(metricsEndpoint(parts.adminToken, parts.metricsAllow, parts.log));
   for (const face of served) app.use(face.middleware);
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
   app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken, parts.breakers));

@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import type { VendorConfig } from './vendors/config';
 import type { PushAnswer, PushKind, Vendor, VendorNews } from './vendors/types';
 import { callerIp } from './callerIp';
+import { countCallback, countDatabaseError } from './metrics';
 
 const PUSH_LIMIT_BYTES = 1024 * 1024;
 const PATH = /^\/callbacks\/([a-z0-9_-]+)\/(reports|replies)\/?$/;
@@ -39,6 +40,7 @@ export function callbackRoutes(
     const allowed = (configs.get(name)?.settings.pushAllowIps as string[] | undefined) ?? [];
     if (allowed.length > 0 && !allowed.includes(ip)) {
       log.warn({ vendor: name, kind, ip }, 'push refused: caller not in pushAllowIps');
+      countCallback(name, kind, 'notAllowed');
       return send(handler.answer(false), 403);
     }
     let news: VendorNews;
@@ -54,14 +56,18 @@ export function callbackRoutes(
       });
     } catch (err) {
       log.warn({ vendor: name, kind, ip, reason: (err as Error).message }, 'push refused');
+      countCallback(name, kind, 'unreadable');
       return send(handler.answer(false), 400);
     }
     try {
       await record(news);
     } catch (err) {
       log.error({ err, vendor: name, kind }, 'push not stored; the vendor is told to push again');
+      countDatabaseError(err, 'request');
+      countCallback(name, kind, 'notStored');
       return send(handler.answer(false), 503);
     }
+    countCallback(name, kind);
     send(handler.answer(true), 200);
   };
 }

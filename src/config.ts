@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from './configError';
 import { loadServedContracts, type ServedContract } from './contracts/served';
 import { VENDOR_TYPES } from './vendors';
@@ -21,6 +22,11 @@ export interface Config {
   publicUrl: string;
   /** Bearer token of the admin API; empty disables the admin API. */
   adminToken: string;
+  /**
+   * Addresses that may read GET /metrics without the admin token (METRICS_ALLOW, comma list). With
+   * neither this nor ADMIN_TOKEN set, only callers on this machine may.
+   */
+  metricsAllow: string[];
   maxBodyBytes: number;
   /** Create the demo account on an empty database (default: on SQLite only). */
   demoAccount: boolean;
@@ -75,6 +81,19 @@ function ratio(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return value;
 }
 
+/** METRICS_ALLOW: IP addresses as callerIp() writes them (IPv4 dotted, IPv6 as the socket gives it), comma-separated. */
+function metricsAllow(raw: string): string[] {
+  const ips = raw
+    .split(',')
+    // An IPv4 caller reaches a dual-stack socket as ::ffff:a.b.c.d, which callerIp() writes a.b.c.d.
+    .map((ip) => ip.trim().replace(/^::ffff:/i, ''))
+    .filter(Boolean);
+  for (const ip of ips) {
+    if (isIP(ip) === 0) throw new ConfigError(`METRICS_ALLOW must list IP addresses separated by commas; "${ip}" is not one`);
+  }
+  return ips;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || 'sqlite:data/gateway.sqlite';
   if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
@@ -127,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSynchronous,
     publicUrl,
     adminToken: env.ADMIN_TOKEN ?? '',
+    metricsAllow: metricsAllow(env.METRICS_ALLOW ?? ''),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     // Only the embedded default gets a demo account unless asked: a production MySQL must not.
     demoAccount: env.DEMO_ACCOUNT ? env.DEMO_ACCOUNT === 'true' : databaseUrl.startsWith('sqlite:'),

@@ -12,6 +12,9 @@ import { FailureBackoff } from './dispatch/failureBackoff';
 import { Poller } from './dispatch/poller';
 import { Pusher } from './dispatch/pusher';
 import { createLogger, type Logger } from './logger';
+import { scrapeFrom } from './metrics';
+import { outboxDepth } from './dispatch/outbox/depth';
+import { unfetchedCounts } from './core/queues/unfetched';
 import { WSDL_DIR } from './paths';
 import { createVendors } from './vendors';
 import type { Vendor, VendorNews } from './vendors/types';
@@ -47,6 +50,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const pollers = [...vendors.values()].flatMap((vendor) =>
     (vendor.polls ?? []).map((poll) => new Poller(db, vendor.name, poll, store, dispatcher.owner, log.child({ vendor: vendor.name }))),
   );
+  const breakers = () => dispatcher.breakers.status(config.vendors.keys());
   const app = createApp({
     db,
     core,
@@ -57,7 +61,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     wsdlDir: WSDL_DIR,
     contracts: config.contracts,
     adminToken: config.adminToken,
-    breakers: () => dispatcher.breakers.status(config.vendors.keys()),
+    metricsAllow: config.metricsAllow,
+    breakers,
     trustProxy: config.trustProxy,
     checkHealth: async () => {
       await db.query('SELECT 1');
@@ -71,6 +76,11 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const stopScrapes = scrapeFrom({
+    outbox: () => outboxDepth(db),
+    unfetched: () => unfetchedCounts(db),
+    breakers,
+  });
   const pusher = new Pusher(db, dispatcher.owner, log.child({ loop: 'push' }), config.pushIntervalMs, config.pushRetryBaseMs);
   dispatcher.start();
   for (const poller of pollers) poller.start();
@@ -111,6 +121,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       await closed;
       clearTimeout(grace);
       clearInterval(sweepOverdueReports);
+      stopScrapes();
       await dispatcher.stop();
       await pusher.stop();
       for (const poller of pollers) await poller.stop();

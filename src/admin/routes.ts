@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
+import { bearerTokenCheck } from '../adminToken';
 import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
@@ -27,11 +27,7 @@ import type { Vendor } from '../vendors/types';
  *                                        pattern it now tries), 502 with the error when the platform did not answer
  */
 export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: string, breakers: () => BreakerStatus[]): Middleware {
-  const expected = Buffer.from(`Bearer ${token}`);
-  const authorized = (ctx: Context) => {
-    const given = Buffer.from(ctx.get('authorization'));
-    return token !== '' && given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const authorized = bearerTokenCheck(token);
 
   return async function admin(ctx, next) {
     if (!ctx.path.startsWith('/admin/')) return next();

@@ -1,9 +1,11 @@
+import { basename } from 'node:path';
 import type { Account, Reply } from '../../entities';
 import { AccountError, balanceOf } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure, type FailureCode } from '../core/failures';
 import { ReportStatus } from '../core/reports';
 import { decodeBase64Password } from '../faces/legacyPassword';
+import { type ContractMetrics, contractMetrics } from '../metrics';
 import type { SoapElement } from '../soap/render';
 import type { CallContext, SoapServiceDefinition } from '../soap/service';
 import { escapeXml } from '../soap/xml';
@@ -89,7 +91,13 @@ function scheduleTime(op: PreparedOperation, sent: string): Date | null {
 }
 
 /** Runs one operation's core call on the request's arguments. */
-async function perform(core: Core, op: PreparedOperation, args: Record<string, string | null>, call: CallContext): Promise<CallResult> {
+async function perform(
+  core: Core,
+  counted: ContractMetrics,
+  op: PreparedOperation,
+  args: Record<string, string | null>,
+  call: CallContext,
+): Promise<CallResult> {
   const input = (name: InputName): string => {
     const spec = op.inputs[name];
     if (!spec) return '';
@@ -126,6 +134,7 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
         scheduledAt: op.inputs.schedule ? scheduleTime(op, input('schedule')) : null,
         ...(serial ? { serial } : {}),
       });
+      counted.sent(op.pool, accepted);
       const taskId = op.usesTaskId ? (await core.sending.taskIdsOf(account.id, [accepted.batchId])).get(accepted.batchId) : undefined;
       return {
         top: {
@@ -227,6 +236,8 @@ async function perform(core: Core, op: PreparedOperation, args: Record<string, s
  * wrapper's name, answered in the response element the WSDL declares, a refusal in the vendor's code.
  */
 export function contractService(contract: Contract, core: Core, path: string): SoapServiceDefinition {
+  // Counted under the contract's folder name (entinfo, …): a bounded label, unlike the path's caller-facing spelling.
+  const counted = contractMetrics(basename(contract.dir));
   return {
     paths: [path],
     wsdlFile: contract.wsdlFile,
@@ -247,10 +258,11 @@ export function contractService(contract: Contract, core: Core, path: string): S
           internalErrorAnswer: renderRefusal(op, vendorCode(contract, 'internal')),
           async handle(args: Record<string, string | null>, call: CallContext) {
             try {
-              return renderAnswer(op, await perform(core, op, args, call));
+              return renderAnswer(op, await perform(core, counted, op, args, call));
             } catch (err) {
-              if (err instanceof Failure) return renderRefusal(op, vendorCode(contract, err.code));
-              throw err;
+              if (!(err instanceof Failure)) throw err;
+              counted.refused(err.code);
+              return renderRefusal(op, vendorCode(contract, err.code));
             }
           },
         },

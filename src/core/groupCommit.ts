@@ -1,3 +1,4 @@
+import { observeGroupCommit } from '../metrics';
 import type { AcceptStore, Submission, SubmissionResult } from './accept';
 
 /** Rows one group writes at most; a bigger submission is a group of its own. */
@@ -43,6 +44,7 @@ export class GroupCommit {
         const group = this.nextGroup();
         this.stats.groups++;
         this.stats.submissions += group.length;
+        observeGroupCommit(group.length);
         try {
           const results = await this.store.commit(group.map((w) => w.submission));
           group.forEach((w, i) => {

@@ -1,6 +1,7 @@
 import { type DataSource, type EntityManager, IsNull, LessThan } from 'typeorm';
 import { ParkedReport, Report, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
+import { countDeliveries } from '../metrics';
 import { fetchOnce } from './fetchOnce';
 import { type QueuedReport, type QueueStore, queueStore, type ReportStatements, type ReportTarget, type RowReport } from './queues';
 
@@ -111,15 +112,19 @@ export async function applyReports(st: ReportStatements, reports: readonly Deliv
   return outcomes;
 }
 
-/** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids. */
-export async function applyParked(st: ReportStatements, vendor: string, vendorMsgIds: readonly string[]): Promise<void> {
+/** The reports of `outcomes` that were applied to their message, to count once their transaction commits. */
+function appliedOf(reports: readonly DeliveryReport[], outcomes: readonly ReportOutcome[]): DeliveryReport[] {
+  return reports.filter((_, i) => outcomes[i] === 'applied');
+}
+
+/** Applies the reports parked for these vendor ids, inside the transaction that recorded the ids; returns those applied. */
+export async function applyParked(st: ReportStatements, vendor: string, vendorMsgIds: readonly string[]): Promise<DeliveryReport[]> {
   const parked = await st.parkedFor(vendor, [...new Set(vendorMsgIds)]);
-  if (parked.length === 0) return;
-  await applyReports(
-    st,
-    parked.map((p) => p.report),
-  );
+  if (parked.length === 0) return [];
+  const reports = parked.map((p) => p.report);
+  const outcomes = await applyReports(st, reports);
   await st.dropParked(parked.map((p) => p.id));
+  return appliedOf(reports, outcomes);
 }
 
 export class Reports {
@@ -139,9 +144,11 @@ export class Reports {
   }
 
   /** Several reports in one transaction, as vendors push them (arrays) and as the simulator reports a batch. */
-  recordAll(reports: DeliveryReport[]): Promise<ReportOutcome[]> {
-    if (reports.length === 0) return Promise.resolve([]);
-    return inTransaction(this.db, (m) => applyReports(this.store.in(m), reports));
+  async recordAll(reports: DeliveryReport[]): Promise<ReportOutcome[]> {
+    if (reports.length === 0) return [];
+    const outcomes = await inTransaction(this.db, (m) => applyReports(this.store.in(m), reports));
+    countDeliveries(appliedOf(reports, outcomes));
+    return outcomes;
   }
 
   /**
@@ -178,9 +185,12 @@ export class Reports {
     );
     const byVendor = new Map<string, string[]>();
     for (const r of stranded) byVendor.set(r.vendor, [...(byVendor.get(r.vendor) ?? []), r.vendor_msgid]);
-    await inTransaction(this.db, async (m) => {
-      for (const [vendor, ids] of byVendor) await applyParked(this.store.in(m), vendor, ids);
+    const applied = await inTransaction(this.db, async (m) => {
+      const all: DeliveryReport[] = [];
+      for (const [vendor, ids] of byVendor) all.push(...(await applyParked(this.store.in(m), vendor, ids)));
+      return all;
     });
+    countDeliveries(applied);
     return stranded.length;
   }
 

@@ -9,6 +9,7 @@ import { type QueueStore, queueStore } from '../core/queues';
 import { applyParked, ReportStatus } from '../core/reports';
 import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
+import { countDeliveries, vendorMetrics } from '../metrics';
 import { BATCHES_IN_FLIGHT } from '../vendors/config';
 import type { OutboundMessage, SendOutcome, Vendor } from '../vendors/types';
 import { VendorBreakers } from './breakers';
@@ -251,9 +252,12 @@ export class Dispatcher {
   private async sendBatch(vendor: Vendor, rows: Send[], accounts: Map<number, DispatchAccount>): Promise<void> {
     const messages = rows.map((row) => messageOf(row, accounts.get(row.accountId ?? -1)));
     let outcomes: SendOutcome[];
+    const stopTimer = vendorMetrics(vendor.name).callSeconds.startTimer();
     try {
       outcomes = await vendor.send(messages);
+      stopTimer();
     } catch (err) {
+      stopTimer();
       this.log.warn({ err, vendor: vendor.name, rows: rows.length }, 'vendor call failed; rows will be retried');
       outcomes = rows.map((row) => ({
         id: row.ID,
@@ -293,7 +297,7 @@ export class Dispatcher {
         retried.push({ ...claimed, nextAttemptAt, error: outcome.error.slice(0, 255) });
       } else failed.push({ row, error: outcome.error.slice(0, 255) });
     }
-    await inTransaction(this.db, async (m) => {
+    const { refused, delivered } = await inTransaction(this.db, async (m) => {
       const outbox = this.outbox.in(m);
       await outbox.accept(vendor, at, accepted);
       await outbox.retry(vendor, retried);
@@ -308,12 +312,18 @@ export class Dispatcher {
       await refund(m, refused);
       const reports = this.queues.in(m);
       await reports.queue(refused.map((f) => ({ sendId: f.row.ID, status: ReportStatus.failed, code: 'FAILED', at })));
-      await applyParked(
+      const delivered = await applyParked(
         reports,
         vendor,
         accepted.map((a) => a.vendorMsgId),
       );
+      return { refused, delivered };
     });
+    const counted = vendorMetrics(vendor);
+    counted.dispatched.inc(accepted.length);
+    counted.retried.inc(retried.length);
+    counted.failed.inc(refused.length);
+    countDeliveries(delivered);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import { countDatabaseError } from '../metrics';
 
 /**
  * Paces a background loop (dispatch, a vendor poll, a sweep) while what it needs keeps failing,
@@ -21,6 +22,7 @@ export class FailureBackoff {
   /** Records a failure; returns how long to wait before trying again. */
   failed(err: unknown, now = Date.now()): number {
     this.failures++;
+    countDatabaseError(err, 'background');
     if (this.failures === 1) {
       this.since = now;
       this.lastSummary = now;

@@ -15,7 +15,7 @@ const CREDENTIALS = ['spCode', 'username', 'password'] as const;
  * What each operation does is the contract's (src/faces/umsOperations.ts), shared with Send.do.
  */
 export function umsService(core: Core, wsdlDir: string): SoapServiceDefinition {
-  const ops = umsOperations(core);
+  const ops = umsOperations(core, 'ums');
   const args = (a: Record<string, string | null>): UmsArgs => ({
     spCode: a.spCode ?? null,
     username: a.username ?? null,

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { encodeForm } from '../vendors/request';
 import { FormParams, isForm, readFormRequest, requestCharset, UnreadableParam } from './legacyForm';
 import { INTERNAL_ERROR, type UmsArgs, type UmsPairs, umsOperations } from './umsOperations';
+import { countDatabaseError } from '../metrics';
 
 /** Seed 000, 2.1.2 and 2.1.4: the two calls of the UMS HTTP interface. */
 export const UMS_SEND_PATH = '/sms/Api/Send.do';
@@ -37,7 +38,7 @@ export function answerUms(ctx: Context, pairs: UmsPairs): void {
  * matched without regard to case.
  */
 export function umsHttpService(core: Core, options: UmsHttpOptions): Middleware {
-  const ops = umsOperations(core);
+  const ops = umsOperations(core, 'umsHttp');
   const calls: Record<string, (args: UmsArgs, ip: string) => Promise<UmsPairs>> = {
     [UMS_SEND_PATH]: (args, ip) => ops.sms(args, { ip }),
     [UMS_BALANCE_PATH]: async (args, ip) => {
@@ -90,6 +91,7 @@ export function umsHttpService(core: Core, options: UmsHttpOptions): Middleware 
       answerUms(ctx, await call(args, callerIp(ctx)));
     } catch (err) {
       options.log.error({ err, path: ctx.path }, 'operation failed');
+      countDatabaseError(err, 'request');
       answerUms(ctx, INTERNAL_ERROR);
     }
   };

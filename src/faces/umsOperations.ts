@@ -4,6 +4,7 @@ import type { Core } from '../core';
 import { Failure, type FailureCode } from '../core/failures';
 import { ReportStatus } from '../core/reports';
 import { chinaTime } from '../core/legacyTime';
+import { contractMetrics } from '../metrics';
 import { parseVendorTime } from '../vendors/common';
 
 /**
@@ -148,7 +149,8 @@ export interface UmsOperations {
 }
 
 /** The contract's operations over the core, shared by every face of it. */
-export function umsOperations(core: Core): UmsOperations {
+export function umsOperations(core: Core, contract: string): UmsOperations {
+  const counted = contractMetrics(contract);
   /** The caller's account: password as sent, and the 企业编号 when the account has one. */
   const authenticate = async (args: UmsArgs, call: UmsCall): Promise<Account> => {
     const account = await core.accounts.authenticate(args.username ?? '', args.password ?? '', call.ip);
@@ -162,8 +164,14 @@ export function umsOperations(core: Core): UmsOperations {
       try {
         return await fn(await authenticate(args, call), args, call);
       } catch (err) {
-        if (err instanceof Failure) return refused(refusal(err));
-        if (err instanceof SpCodeMismatch) return refused(NO_SP_CODE);
+        if (err instanceof Failure) {
+          counted.refused(err.code);
+          return refused(refusal(err));
+        }
+        if (err instanceof SpCodeMismatch) {
+          counted.refused('badCredentials');
+          return refused(NO_SP_CODE);
+        }
         throw err;
       }
     };
@@ -185,6 +193,7 @@ export function umsOperations(core: Core): UmsOperations {
         serial: args.serial,
         allOrNothing: (args.checkMode ?? '').trim() === '0',
       });
+      counted.sent(UMS_POOL, accepted);
       return [
         ['result', SUCCESS],
         ['description', SENT],

@@ -12,7 +12,7 @@ const CREDENTIALS = ['username', 'password'] as const;
  * names the parameters of the WSDL.
  */
 export function userApiService(core: Core, wsdlDir: string): SoapServiceDefinition {
-  const ops = userApiOperations(core);
+  const ops = userApiOperations(core, 'userApi');
   return {
     paths: ['/services/userApi'],
     wsdlFile: join(wsdlDir, 'userApi.wsdl'),

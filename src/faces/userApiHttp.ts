@@ -13,6 +13,7 @@ import {
 import { callerIp } from '../callerIp';
 import { LEGACY_GBK } from '../legacyCharset';
 import { FormParams, isForm, readFormRequest, requestCharset, UnreadableParam } from './legacyForm';
+import { countDatabaseError } from '../metrics';
 
 /** The one servlet of the contract's HTTP interface (seed 001, 第一部分). */
 export const SERVLET_PATH = '/servlet/UserServiceAPI';
@@ -48,7 +49,7 @@ const CREDENTIALS = ['username', 'password'] as const;
  * body is over MAX_BODY_BYTES (413, `failure;…`) gets another status.
  */
 export function userApiHttpService(core: Core, options: UserApiHttpOptions): Middleware {
-  const ops = userApiOperations(core);
+  const ops = userApiOperations(core, 'userApiHttp');
   const contract: HttpOperation[] = [
     { name: 'sendSMS', params: [...CREDENTIALS, 'smstype', 'content', 'mobile', 'isLongSms'], handle: ops.sendSms },
     { name: 'getRestMoney', params: CREDENTIALS, handle: ops.getRestMoney },
@@ -110,6 +111,7 @@ export function userApiHttpService(core: Core, options: UserApiHttpOptions): Mid
       answer(await op.handle(args, { ip: callerIp(ctx) }));
     } catch (err) {
       options.log.error({ err, operation: op.name }, 'operation failed');
+      countDatabaseError(err, 'request');
       answer(op.internalErrorAnswer);
     }
   };

@@ -5,6 +5,7 @@ import { Failure, type FailureCode } from '../core/failures';
 import { javaTimestamp } from '../core/legacyTime';
 import type { Core } from '../core';
 import { LEGACY_GBK } from '../legacyCharset';
+import { contractMetrics } from '../metrics';
 import { escapeXml } from '../soap/xml';
 import { decodeBase64Password } from './legacyPassword';
 
@@ -84,7 +85,8 @@ export interface UserApiOperations {
 }
 
 /** The contract's operations over the core, shared by every face of it. */
-export function userApiOperations(core: Core): UserApiOperations {
+export function userApiOperations(core: Core, contract: string): UserApiOperations {
+  const counted = contractMetrics(contract);
   /** Runs an operation for an authenticated caller (password BASE64, as the contract says) and words a refusal as `failure;…`. */
   const authenticated =
     (fn: (account: Account, args: UserApiArgs, call: UserApiCall) => Promise<string>) =>
@@ -93,9 +95,9 @@ export function userApiOperations(core: Core): UserApiOperations {
         const account = await core.accounts.authenticate(args.username ?? '', decodeBase64Password(args.password), call.ip);
         return await fn(account, args, call);
       } catch (err) {
-        if (err instanceof Failure)
-          return failureAnswer(err.code === 'forbiddenWord' ? `${REASONS[err.code]}:${err.detail}` : REASONS[err.code]);
-        throw err;
+        if (!(err instanceof Failure)) throw err;
+        counted.refused(err.code);
+        return failureAnswer(err.code === 'forbiddenWord' ? `${REASONS[err.code]}:${err.detail}` : REASONS[err.code]);
       }
     };
 
@@ -111,6 +113,7 @@ export function userApiOperations(core: Core): UserApiOperations {
         isLong: longSmsFlag(args.isLongSms ?? null),
         hostname: call.ip,
       });
+      counted.sent(pool, accepted);
       return `success;${accepted.batchId}`;
     }),
 
@@ -157,19 +160,29 @@ export function userApiOperations(core: Core): UserApiOperations {
           break;
         } catch (err) {
           if (!(err instanceof Failure)) throw err;
-          if (err.code !== 'badCredentials') return PASSWORD_ANSWERS.failed;
+          if (err.code !== 'badCredentials') {
+            counted.refused(err.code);
+            return PASSWORD_ANSWERS.failed;
+          }
         }
       }
-      if (!account) return PASSWORD_ANSWERS.noUser;
+      if (!account) {
+        counted.refused('badCredentials');
+        return PASSWORD_ANSWERS.noUser;
+      }
       const next = args.newPassword ?? '';
-      if (!NEW_PASSWORD.test(next)) return PASSWORD_ANSWERS.failed;
+      if (!NEW_PASSWORD.test(next)) {
+        counted.refused('badNewPassword');
+        return PASSWORD_ANSWERS.failed;
+      }
       try {
         return (await core.accounts.changePassword(account.id, next, account.passwordHash))
           ? PASSWORD_ANSWERS.changed
           : PASSWORD_ANSWERS.failed;
       } catch (err) {
-        if (err instanceof AccountError) return PASSWORD_ANSWERS.failed;
-        throw err;
+        if (!(err instanceof AccountError)) throw err;
+        counted.refused('badNewPassword');
+        return PASSWORD_ANSWERS.failed;
       }
     },
   };

@@ -15,6 +15,7 @@ import {
 } from './render';
 import { escapeXml } from './xml';
 import { callerIp } from '../callerIp';
+import { countDatabaseError } from '../metrics';
 
 /** Who is calling, for the core: the address is kept with every message. */
 export interface CallContext {
@@ -134,6 +135,7 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
       value = await found.op.handle(mapArguments(found.op, call), { ip: callerIp(ctx) });
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
+      countDatabaseError(err, 'request');
       value = found.op.internalErrorAnswer ?? def.internalErrorAnswer;
     }
     const answered = { ...call, operation: found.name };
