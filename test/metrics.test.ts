@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createConnection } from 'mysql2/promise';
 import { Send, SendStatus } from '../entities';
+import { isDatabaseError } from '../src/metrics';
 import { DIALECTS, startTestGateway, type TestGateway } from './support/gateway';
 import { B64, call, DEMO_AUTH } from './support/soap';
 
@@ -114,6 +116,10 @@ for (const dialect of DIALECTS) {
       assert.equal(sampleValue(await scrape(gw), 'smsgw_unfetched', { queue: 'reports' }), 0);
     });
 
+    test("a failed statement is a database error (the counter's test of what it counts)", async () => {
+      await assert.rejects(gw.db.query('SELECT * FROM no_such_table'), (err) => isDatabaseError(err));
+    });
+
     test('outbox depth: waiting, leased, scheduled and the oldest waiting age, read from the send table at each scrape', async () => {
       const empty = await scrape(gw);
       for (const name of ['smsgw_outbox_waiting', 'smsgw_outbox_leased', 'smsgw_outbox_scheduled', 'smsgw_outbox_oldest_waiting_seconds']) {
@@ -154,6 +160,14 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+test('a lost database connection is a database error; a vendor that does not answer is not', async () => {
+  const refused = await createConnection('mysql://root@127.0.0.1:1/smsgw').catch((err: unknown) => err);
+  assert.ok(isDatabaseError(refused), String(refused));
+  const vendorDown = await fetch('http://127.0.0.1:1/').catch((err: unknown) => err);
+  assert.ok(vendorDown instanceof Error && !isDatabaseError(vendorDown));
+  assert.ok(!isDatabaseError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2775'), { code: 'ECONNREFUSED' })));
+});
 
 describe('who may read /metrics', () => {
   const gateways: TestGateway[] = [];
