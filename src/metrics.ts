@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { FailureCode } from './core/failures';
 import type { DeliveryReport } from './core/reports';
 import type { BreakerStatus } from './dispatch/breakers';
+import type { OutboxDepth } from './dispatch/outbox/depth';
 
 /**
  * The process's Prometheus metrics (docs/metrics.md), served at GET /metrics. Every label value comes
@@ -192,18 +193,6 @@ export function observeGroupCommit(submissions: number): void {
   groupSize.observe(submissions);
 }
 
-/** The outbox: rows not yet given to a vendor (STATUS 0). */
-export interface OutboxDepth {
-  /** Due or waiting for a retry's time. */
-  waiting: number;
-  /** Claimed by a dispatcher, its vendor call in flight. */
-  leased: number;
-  /** Scheduled for later by their caller. */
-  scheduled: number;
-  /** Age of the oldest waiting row, 0 when none waits. */
-  oldestWaitingSeconds: number;
-}
-
 /** What a scrape reads from the running gateway. */
 export interface ScrapeSources {
   outbox(): Promise<OutboxDepth>;
@@ -244,10 +233,9 @@ function outboxGauge(name: string, help: string, pick: (depth: OutboxDepth) => n
 outboxGauge('smsgw_outbox_waiting', 'Outbox rows waiting for a vendor: due now or at their retry time', (d) => d.waiting);
 outboxGauge('smsgw_outbox_leased', 'Outbox rows claimed by a dispatcher, their vendor call in flight', (d) => d.leased);
 outboxGauge('smsgw_outbox_scheduled', 'Outbox rows scheduled by their caller for later', (d) => d.scheduled);
-outboxGauge(
-  'smsgw_outbox_oldest_waiting_seconds',
-  'Age of the oldest waiting outbox row (0 when none waits)',
-  (d) => d.oldestWaitingSeconds,
+outboxGauge('smsgw_outbox_submitted', 'Rows given to a vendor that has not reported them yet', (d) => d.submitted);
+outboxGauge('smsgw_outbox_oldest_waiting_seconds', 'Age of the oldest waiting outbox row (0 when none waits)', (d) =>
+  d.oldestWaitingAt ? Math.max(0, (Date.now() - d.oldestWaitingAt.getTime()) / 1000) : 0,
 );
 
 new Gauge({

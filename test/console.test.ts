@@ -1,4 +1,5 @@
 /** The web console at /console, driven in a real browser (Debian's chromium through playwright-core). */
+import { outboxDepth } from '../src/dispatch/outbox/depth';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -210,7 +211,7 @@ for (const dialect of DIALECTS) {
       );
       // Every row was written in the last minute or two: the counts sit in the last buckets, not shifted by a time zone.
       assert.equal(total(counts.accepted.slice(-2)), 3);
-      assert.deepEqual(await queries.outboxDepth(now), { waiting: 0, leased: 0, scheduled: 0, submitted: 0, oldestWaitingAt: null });
+      assert.deepEqual(await outboxDepth(gw.db, now), { waiting: 0, leased: 0, scheduled: 0, submitted: 0, oldestWaitingAt: null });
       assert.deepEqual(await queries.deliveryByVendor(new Date(now.getTime() - 3600_000)), [
         { vendor: 'simulator', delivered: 2, failed: 0, pending: 0 },
       ]);

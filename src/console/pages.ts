@@ -3,7 +3,8 @@ import { balanceOf, POOLS, type Pool } from '../core/accounts';
 import type { BreakerStatus } from '../dispatch/breakers';
 import { html, type SafeHtml } from './html';
 import { csrfField, notice } from './layout';
-import type { OutboxDepth, PerMinute, VendorDelivery } from './queries';
+import type { OutboxDepth } from '../dispatch/outbox/depth';
+import type { PerMinute, VendorDelivery } from './queries';
 
 /** The legacy pools as operators name them (smstype 0, 1, 2). */
 const POOL_LABELS: Record<Pool, string> = { 0: '卡发', 1: '网关', 2: '会员' };

@@ -22,18 +22,6 @@ export interface PerMinute {
   counts: Record<SeriesName, number[]>;
 }
 
-export interface OutboxDepth {
-  /** Waiting to be claimed: new rows and retries (not leased, not scheduled for later). */
-  waiting: number;
-  /** Held by a dispatcher right now. */
-  leased: number;
-  /** Waiting for their scheduled time. */
-  scheduled: number;
-  /** With a vendor, no final report yet. */
-  submitted: number;
-  oldestWaitingAt: Date | null;
-}
-
 export interface VendorDelivery {
   vendor: string;
   delivered: number;
@@ -69,28 +57,6 @@ export class ConsoleQueries {
       counts[name] = starts.map((t) => byMinute.get(t) ?? 0);
     }
     return { minutes: starts.map((t) => t / 1000), counts };
-  }
-
-  async outboxDepth(now = new Date()): Promise<OutboxDepth> {
-    const at = sqlTime(this.db, now);
-    const [row]: Record<string, number | string | Date | null>[] = await this.db.query(
-      `SELECT
-         SUM(CASE WHEN STATUS = ${SendStatus.waiting} AND (lease_until IS NULL OR lease_until < ?) AND (scheduled_at IS NULL OR scheduled_at <= ?) THEN 1 ELSE 0 END) AS waiting,
-         SUM(CASE WHEN STATUS = ${SendStatus.waiting} AND lease_until >= ? THEN 1 ELSE 0 END) AS leased,
-         SUM(CASE WHEN STATUS = ${SendStatus.waiting} AND scheduled_at > ? AND (lease_until IS NULL OR lease_until < ?) THEN 1 ELSE 0 END) AS scheduled,
-         SUM(CASE WHEN STATUS = ${SendStatus.submitted} THEN 1 ELSE 0 END) AS submitted,
-         MIN(CASE WHEN STATUS = ${SendStatus.waiting} AND (scheduled_at IS NULL OR scheduled_at <= ?) THEN Createtime END) AS oldest
-       FROM send WHERE STATUS IN (${SendStatus.waiting}, ${SendStatus.submitted})`,
-      [at, at, at, at, at, at],
-    );
-    const n = (v: unknown) => Number(v ?? 0);
-    return {
-      waiting: n(row?.waiting),
-      leased: n(row?.leased),
-      scheduled: n(row?.scheduled),
-      submitted: n(row?.submitted),
-      oldestWaitingAt: row?.oldest ? this.toDate(row.oldest) : null,
-    };
   }
 
   /** Delivered, failed and pending rows per vendor among those accepted since `since`. */
@@ -148,9 +114,5 @@ export class ConsoleQueries {
   private minuteStart(minute: string): number {
     const text = `${minute}:00`;
     return (this.mysql ? new Date(text.replace(' ', 'T')) : sqliteTime(text)).getTime();
-  }
-
-  private toDate(value: unknown): Date {
-    return value instanceof Date ? value : this.mysql ? new Date(String(value).replace(' ', 'T')) : sqliteTime(String(value));
   }
 }

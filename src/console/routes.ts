@@ -27,6 +27,7 @@ import {
   vendorsPage,
 } from './pages';
 import { ConsoleQueries } from './queries';
+import { outboxDepth } from '../dispatch/outbox/depth';
 import { ConsoleSessions, LoginAttempts, SESSION_TTL_MS, sameSecret } from './sessions';
 
 export interface ConsoleParts {
@@ -185,7 +186,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
       const now = new Date();
       const [series, depth, delivery] = await Promise.all([
         queries.perMinute(CHART_HOURS * 60, now),
-        queries.outboxDepth(now),
+        outboxDepth(parts.db, now),
         queries.deliveryByVendor(new Date(now.getTime() - CHART_HOURS * 3600_000)),
       ]);
       return {
