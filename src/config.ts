@@ -51,6 +51,8 @@ export interface Config {
    */
   legacy: { defaultAccount: string; pool: 0 | 1 | 2 };
   logLevel: string;
+  /** LOG_PRETTY=true: log lines for people (pino-pretty) instead of JSON. */
+  logPretty: boolean;
 }
 
 export const SQLITE_SYNCHRONOUS = ['full', 'normal'] as const;
@@ -125,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const logLevel = env.LOG_LEVEL || 'info';
+  if (env.LOG_PRETTY && !['true', 'false'].includes(env.LOG_PRETTY))
+    throw new ConfigError(`LOG_PRETTY must be true or false, got "${env.LOG_PRETTY}"`);
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const leaseMs = int(env, 'DISPATCH_LEASE_MS', 60_000, 1000, 3_600_000);
   for (const [name, vendor] of vendors) {
@@ -166,5 +170,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     legacy: { defaultAccount: legacyDefaultAccount, pool: int(env, 'LEGACY_POOL', 1, 0, 2) as 0 | 1 | 2 },
     logLevel,
+    logPretty: env.LOG_PRETTY === 'true',
   };
 }

@@ -36,7 +36,10 @@ export interface RunningGateway {
  * vendors, the dispatcher and the HTTP server. stop() closes them in the reverse order, letting
  * the dispatcher finish the batch in hand.
  */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  log: Logger = createLogger(config.logLevel, config.logPretty ? 'pretty' : undefined),
+): Promise<RunningGateway> {
   const db = await openDatabase(config.databaseUrl, true, config.sqliteSynchronous);
   const core = createCore(db);
   await demoAccount(db, core, config.demoAccount, log);

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 /**
  * Keys whose values may be secrets wherever they appear: passwords, hashes, tokens, query parameters,
@@ -23,18 +24,19 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
 }
 
 /**
- * Structured JSON logs. Every logged field, and every error through its serializer, has its
- * secrets removed: a failed INSERT's query parameters hold the password hash, a vendor's settings
- * its password.
+ * Structured JSON logs, one line each; with LOG_PRETTY=true (the gateway's `pretty`), lines for people
+ * instead: colored, the time in local time, fields below the message. Every logged field, and every
+ * error through its serializer, has its secrets removed: a failed INSERT's query parameters hold the
+ * password hash, a vendor's settings its password.
  */
-export function createLogger(level: string, destination?: DestinationStream) {
+export function createLogger(level: string, destination?: DestinationStream | 'pretty') {
   return pino(
     {
       level,
       serializers: { err: (err: Error) => withoutSecrets(pino.stdSerializers.err(err)) },
       formatters: { log: (fields) => withoutSecrets(fields) as Record<string, unknown> },
     },
-    destination,
+    destination === 'pretty' ? pinoPretty({ translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', sync: true }) : destination,
   );
 }
 

@@ -56,6 +56,29 @@ describe('secrets stay out of logs', () => {
   });
 });
 
+describe('LOG_PRETTY', () => {
+  test('true gives lines for people, secrets still removed; a value that is not true or false stops the start', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "require('./src/logger.ts').createLogger('info', 'pretty').info({ vendor: { password: 'vendor-secret' } }, 'hello operator')",
+      ],
+      { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /INFO.*hello operator/);
+    assert.match(r.stdout, /"password": "\[redacted\]"/);
+    assert.ok(!r.stdout.includes('vendor-secret'), r.stdout);
+    assert.throws(() => JSON.parse(r.stdout.split('\n')[0]!), 'not a JSON line');
+    assert.equal(loadConfig({ LOG_PRETTY: 'true' }).logPretty, true);
+    assert.equal(loadConfig({}).logPretty, false);
+    assert.throws(() => loadConfig({ LOG_PRETTY: 'yes' }), /LOG_PRETTY must be true or false, got "yes"/);
+  });
+});
+
 describe('vendor secrets stay out of logs', () => {
   test("a vendor's password never reaches the log, even while every call to the vendor fails", async () => {
     const file = join(dir, 'unreachable.yaml');
