@@ -40,6 +40,8 @@ export interface AppParts {
   adminToken: string;
   /** Addresses that may read /metrics without the admin token. */
   metricsAllow: readonly string[];
+  /** The default route, in failover order. */
+  route: readonly string[];
   /** Each vendor's breaker on this node, for the admin API. */
   breakers(): BreakerStatus[];
   trustProxy: boolean;
@@ -59,7 +61,10 @@ interface Face extends ContractView {
   internalError(ctx: Context): void;
 }
 
-function faces(parts: AppParts): Face[] {
+/** What building the faces takes: no server, no vendors (the command line lists them too). */
+type FaceParts = Pick<AppParts, 'core' | 'wsdlDir' | 'soap' | 'log' | 'contracts'>;
+
+function faces(parts: FaceParts): Face[] {
   const http = { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log };
   const soap = (name: string, def: SoapServiceDefinition): Face => ({
     name,
@@ -100,6 +105,13 @@ function faces(parts: AppParts): Face[] {
     ...builtIn,
     ...parts.contracts.map(({ contract, path }) => soap(basename(contract.dir), contractService(contract, parts.core, path))),
   ];
+}
+
+const contractView = ({ name, paths, operations }: Face): ContractView => ({ name, paths, operations });
+
+/** The contracts a gateway with these parts serves: the built-in faces, then the configured ones. */
+export function servedContracts(parts: FaceParts): ContractView[] {
+  return faces(parts).map(contractView);
 }
 
 /** The HTTP side: the legacy faces, vendors' callbacks, the admin API, the web console, health. */
@@ -155,7 +167,8 @@ export function createApp(parts: AppParts): Koa {
   app.use(metricsEndpoint(parts.adminToken, parts.metricsAllow, parts.log));
   for (const face of served) app.use(face.middleware);
   app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
-  app.use(adminRoutes(parts.core, parts.vendors, parts.adminToken, parts.breakers));
-  app.use(consoleRoutes({ ...parts, contracts: served.map(({ name, paths, operations }) => ({ name, paths, operations })) }));
+  const contracts = served.map(contractView);
+  app.use(adminRoutes({ ...parts, contracts }));
+  app.use(consoleRoutes({ ...parts, contracts }));
   return app;
 }

@@ -59,6 +59,7 @@ export async function startGateway(
     core,
     vendors,
     vendorConfigs: config.vendors,
+    route: config.route,
     store,
     log,
     wsdlDir: WSDL_DIR,

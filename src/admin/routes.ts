@@ -1,32 +1,40 @@
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { bearerTokenCheck } from '../adminToken';
+import type { DataSource } from 'typeorm';
 import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
 import type { BreakerStatus } from '../dispatch/breakers';
+import type { VendorConfig } from '../vendors/config';
 import type { Vendor } from '../vendors/types';
+import type { ContractView } from '../console/pages';
+import { ConsoleQueries } from '../console/queries';
+import { accountView, outboxStats, reportView, vendorViews } from './views';
+
+/** What the admin API works on: the gateway's parts (src/app.ts) and the contracts it serves. */
+export interface AdminParts {
+  db: DataSource;
+  core: Core;
+  vendors: Map<string, Vendor>;
+  vendorConfigs: Map<string, VendorConfig>;
+  route: readonly string[];
+  /** Bearer token of the admin API; empty disables it. */
+  adminToken: string;
+  breakers(): BreakerStatus[];
+  contracts: readonly ContractView[];
+}
+
+/** The most reports one GET /admin/reports answers. */
+const MAX_REPORTS = 1000;
 
 /**
- * The admin HTTP API under /admin, behind a bearer token (ADMIN_TOKEN; unset disables it):
- *   POST /admin/accounts                 {username, password, balances?: {0?,1?,2?}}
- *   POST /admin/accounts/:username/topup {pool, amount}
- *   POST /admin/accounts/:username/route {route: [vendor, …]} (empty: the default route)
- *   POST /admin/replies                  {mobile, content, username?, extNo?}: as if a vendor received it
- *   GET  /admin/replies/unassigned       replies no account could be found for
- *   POST /admin/accounts/:username/require-signature {required: boolean}: texts must carry 【…】
- *   POST /admin/accounts/:username/push  {kind: mr|mo|ums-reply, url|null}: push reports or replies
- *   POST /admin/accounts/:username/number-limits {limits: "juhe"|"none"|"1/30s,2/1m,…", scope?: codes|all}
- *   GET  /admin/audit/words              the forbidden words [{word, username|null}]
- *   POST /admin/audit/words              {word, username?}: forbid a word (for one account if named)
- *   POST /admin/audit/words/remove       {word, username?}
- *   POST /admin/audit/check              {content, username?}: {ok} or {ok: false, reason, detail}
- *   GET  /admin/vendors/:name/balance    the balance at the vendor
- *   GET  /admin/vendors                  each vendor's breaker on this node: [{vendor, state, since, lastFailure}]
- *   POST /admin/vendors/:name/templates  a template vendor's list fetched again now: {vendor, templates} (every
- *                                        pattern it now tries), 502 with the error when the platform did not answer
+ * The admin HTTP API under /admin, behind a bearer token (ADMIN_TOKEN; unset disables it), JSON
+ * in and out; every call is in docs/admin-api.md. Operator input the core refuses answers 400
+ * naming the field (404 no such account or vendor, 409 exists or overdrawn), never 500.
  */
-export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: string, breakers: () => BreakerStatus[]): Middleware {
+export function adminRoutes(parts: AdminParts): Middleware {
+  const { core, vendors, adminToken: token } = parts;
   const authorized = bearerTokenCheck(token);
 
   return async function admin(ctx, next) {
@@ -36,7 +44,13 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
       ctx.body = { error: token ? 'missing or wrong admin token' : 'the admin API is disabled (set ADMIN_TOKEN)' };
       return;
     }
-    if (ctx.method === 'GET') return adminReads(ctx, core, vendors, breakers);
+    let path: string[];
+    try {
+      path = ctx.path.slice('/admin/'.length).split('/').map(decodeURIComponent);
+    } catch {
+      return bad(ctx, 'the path is not valid percent-encoding');
+    }
+    if (ctx.method === 'GET') return refusalsAnswered(ctx, () => adminReads(ctx, parts, path));
     if (ctx.method !== 'POST') {
       ctx.status = 405;
       ctx.body = { error: 'GET or POST only' };
@@ -51,21 +65,10 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
       return bad(ctx, 'the body must be a JSON object');
     }
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
-    const topup = /^\/admin\/accounts\/([^/]+)\/topup$/.exec(ctx.path);
-    const route = /^\/admin\/accounts\/([^/]+)\/route$/.exec(ctx.path);
-    const requireSignature = /^\/admin\/accounts\/([^/]+)\/require-signature$/.exec(ctx.path);
-    const push = /^\/admin\/accounts\/([^/]+)\/push$/.exec(ctx.path);
-    const numberLimits = /^\/admin\/accounts\/([^/]+)\/number-limits$/.exec(ctx.path);
-    const templates = /^\/admin\/vendors\/([^/]+)\/templates$/.exec(ctx.path);
-
-    try {
-      await adminWrite();
-    } catch (err) {
-      // The core's refusals of operator input: 400 invalid, 404 no such account, 409 exists or overdrawn.
-      if (err instanceof AccountError) return bad(ctx, err.message, { invalid: 400, missing: 404, exists: 409 }[err.kind]);
-      if (err instanceof Failure) return bad(ctx, err.message, 409);
-      throw err;
-    }
+    const [first, name, action] = path;
+    /** The account a POST /admin/accounts/:username/<action> names. */
+    const username = first === 'accounts' && path.length === 3 ? name! : null;
+    return refusalsAnswered(ctx, adminWrite);
 
     async function adminWrite(): Promise<void> {
       if (ctx.path === '/admin/accounts') {
@@ -80,34 +83,51 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
         });
         ctx.status = 201;
         ctx.body = { id: account.id, username: account.username };
-      } else if (topup) {
-        const remaining = await core.accounts.topUp(decodeURIComponent(topup[1]!), body.pool, body.amount, 'admin', str('notes') || null);
+      } else if (username && action === 'topup') {
+        const remaining = await core.accounts.topUp(username, body.pool, body.amount, 'admin', str('notes') || null);
         ctx.body = { pool: Number(body.pool), remaining };
-      } else if (route) {
+      } else if (username && action === 'route') {
         const names: unknown[] = Array.isArray(body.route) ? body.route : [null];
         if (!names.every((n): n is string => typeof n === 'string')) return bad(ctx, 'route must be a list of vendor names');
         checkRoute(names, vendors.keys());
-        const username = decodeURIComponent(route[1]!);
         await core.accounts.setRoute(username, names);
         ctx.body = { username, route: names };
-      } else if (requireSignature) {
+      } else if (username && action === 'password') {
+        if (!str('password')) return bad(ctx, 'password is required: the new plain password');
+        await core.accounts.setPassword(username, str('password'));
+        ctx.body = { username, passwordChanged: true };
+      } else if (username && action === 'allow-ip') {
+        const ips: unknown[] = Array.isArray(body.ips) ? body.ips : [null];
+        if (!ips.every((ip): ip is string => typeof ip === 'string'))
+          return bad(ctx, 'ips must be a list of IP addresses ([] lets every address call)');
+        const stored = await core.accounts.setIpAllow(username, ips.join(','));
+        ctx.body = { username, ipAllow: stored ? stored.split(',') : [] };
+      } else if (username && action === 'extno') {
+        if (body.extNo !== null && typeof body.extNo !== 'string') return bad(ctx, 'extNo must be digits (a string) or null');
+        ctx.body = { username, extNo: await core.accounts.setExtNo(username, (body.extNo as string | null) ?? '') };
+      } else if (username && action === 'spcode') {
+        if (body.spCode !== null && typeof body.spCode !== 'string') return bad(ctx, 'spCode must be digits (a string) or null');
+        await core.accounts.setSpCode(username, body.spCode as string | null);
+        ctx.body = { username, spCode: (await core.accounts.get(username)).spCode };
+      } else if (username && action === 'legacy-userid') {
+        if (body.legacyUserId !== null && typeof body.legacyUserId !== 'number')
+          return bad(ctx, 'legacyUserId must be a whole number or null');
+        await core.accounts.setLegacyUserId(username, body.legacyUserId);
+        ctx.body = { username, legacyUserId: body.legacyUserId };
+      } else if (username && action === 'require-signature') {
         if (typeof body.required !== 'boolean') return bad(ctx, 'required must be true or false');
-        const username = decodeURIComponent(requireSignature[1]!);
         await core.accounts.setRequireSignature(username, body.required);
         ctx.body = { username, requireSignature: body.required };
-      } else if (push) {
+      } else if (username && action === 'push') {
         if (body.url !== null && typeof body.url !== 'string') return bad(ctx, 'url must be a URL or null');
-        const username = decodeURIComponent(push[1]!);
         await core.accounts.setPushUrl(username, str('kind') as 'mr' | 'mo' | 'ums-reply', (body.url as string | null) ?? null);
         ctx.body = { username, kind: str('kind'), url: body.url ?? null };
-      } else if (numberLimits) {
+      } else if (username && action === 'number-limits') {
         if (typeof body.limits !== 'string') return bad(ctx, 'limits must be "juhe", "none" or windows such as "1/30s,2/1m,3/30m"');
-        const username = decodeURIComponent(numberLimits[1]!);
         const scope = str('scope') || 'codes';
         ctx.body = { username, numberLimits: await core.accounts.setNumberLimits(username, body.limits, scope), scope };
-      } else if (templates) {
-        const name = decodeURIComponent(templates[1]!);
-        const vendor = vendors.get(name);
+      } else if (first === 'vendors' && path.length === 3 && action === 'templates') {
+        const vendor = vendors.get(name!);
         if (!vendor) return bad(ctx, `no vendor ${name}`, 404);
         if (!vendor.templates?.list) return bad(ctx, `vendor ${name} lists no templates to fetch`, 409);
         const failed = await vendor.templates.list.refresh();
@@ -115,13 +135,13 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
         ctx.body = { vendor: name, templates: vendor.templates.book.describe() };
       } else if (ctx.path === '/admin/audit/words' || ctx.path === '/admin/audit/words/remove') {
         if (!str('word')) return bad(ctx, 'word is required');
-        const username = str('username') || undefined;
+        const owner = str('username') || undefined;
         if (ctx.path === '/admin/audit/words') {
-          const added = await core.audit.addWord(str('word'), username);
+          const added = await core.audit.addWord(str('word'), owner);
           ctx.status = added ? 201 : 200;
-          ctx.body = { word: str('word').trim(), username: username ?? null, added };
+          ctx.body = { word: str('word').trim(), username: owner ?? null, added };
         } else {
-          ctx.body = { word: str('word').trim(), username: username ?? null, removed: await core.audit.removeWord(str('word'), username) };
+          ctx.body = { word: str('word').trim(), username: owner ?? null, removed: await core.audit.removeWord(str('word'), owner) };
         }
       } else if (ctx.path === '/admin/audit/check') {
         if (typeof body.content !== 'string') return bad(ctx, 'content is required');
@@ -144,14 +164,44 @@ export function adminRoutes(core: Core, vendors: Map<string, Vendor>, token: str
   };
 }
 
+/** Runs a call, answering the core's refusals of operator input: 400 invalid, 404 no such account, 409 exists or overdrawn. */
+async function refusalsAnswered(ctx: Context, call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (err instanceof AccountError) return bad(ctx, err.message, { invalid: 400, missing: 404, exists: 409 }[err.kind]);
+    if (err instanceof Failure) return bad(ctx, err.message, 409);
+    throw err;
+  }
+}
+
 function bad(ctx: Context, error: string, status = 400): void {
   ctx.status = status;
   ctx.body = { error };
 }
 
-async function adminReads(ctx: Context, core: Core, vendors: Map<string, Vendor>, breakers: () => BreakerStatus[]): Promise<void> {
-  const balance = /^\/admin\/vendors\/([^/]+)\/balance$/.exec(ctx.path);
-  if (ctx.path === '/admin/replies/unassigned') {
+/** A whole-number query parameter from 1 to max, or the fallback when it is not given; 400 otherwise (null). */
+function countParameter(ctx: Context, key: string, fallback: number, max: number): number | null {
+  const raw = ctx.query[key];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) {
+    bad(ctx, `${key} must be a whole number from 0 to ${max}, got ${JSON.stringify(raw)}`);
+    return null;
+  }
+  return n;
+}
+
+async function adminReads(ctx: Context, parts: AdminParts, path: string[]): Promise<void> {
+  const { core, vendors } = parts;
+  const [first, name, action] = path;
+  if (ctx.path === '/admin/accounts') {
+    ctx.body = (await core.accounts.list()).map(accountView);
+  } else if (first === 'accounts' && path.length === 2) {
+    const account = await core.accounts.get(name!);
+    const ledger = await new ConsoleQueries(parts.db).ledger(account.id);
+    ctx.body = { ...accountView(account), ledger };
+  } else if (ctx.path === '/admin/replies/unassigned') {
     const replies = await core.replies.unassigned();
     ctx.body = replies.map((r) => ({
       id: r.id,
@@ -161,12 +211,23 @@ async function adminReads(ctx: Context, core: Core, vendors: Map<string, Vendor>
       content: r.content,
       receivedAt: r.receivedAt,
     }));
+  } else if (ctx.path === '/admin/reports') {
+    const limit = countParameter(ctx, 'limit', 50, MAX_REPORTS);
+    const after = countParameter(ctx, 'after', 0, Number.MAX_SAFE_INTEGER);
+    if (limit === null || after === null) return;
+    const reports = await core.reports.latest(limit, after);
+    const usernames = await new ConsoleQueries(parts.db).usernames();
+    ctx.body = reports.map((r) => reportView(r, usernames));
+  } else if (ctx.path === '/admin/outbox') {
+    ctx.body = await outboxStats(parts.db);
+  } else if (ctx.path === '/admin/contracts') {
+    ctx.body = parts.contracts;
   } else if (ctx.path === '/admin/audit/words') {
     ctx.body = await core.audit.listWords();
   } else if (ctx.path === '/admin/vendors') {
-    ctx.body = breakers();
-  } else if (balance) {
-    const vendor = vendors.get(decodeURIComponent(balance[1]!));
+    ctx.body = vendorViews(parts.vendorConfigs, parts.route, parts.breakers());
+  } else if (first === 'vendors' && path.length === 3 && action === 'balance') {
+    const vendor = vendors.get(name!);
     if (!vendor) return bad(ctx, 'no such vendor', 404);
     if (!vendor.balance) return bad(ctx, `vendor ${vendor.name} has no balance call`, 404);
     try {

@@ -59,6 +59,15 @@ export class ConsoleQueries {
     return { minutes: starts.map((t) => t / 1000), counts };
   }
 
+  /** Rows whose status is final, delivered or failed, over the whole table (an index range of idx_send_due). */
+  async finalRows(): Promise<{ delivered: number; failed: number }> {
+    const rows: { status: number | string; n: number | string }[] = await this.db.query(
+      `SELECT STATUS AS status, COUNT(*) AS n FROM send WHERE STATUS IN (${SendStatus.delivered}, ${SendStatus.failed}) GROUP BY STATUS`,
+    );
+    const count = (status: number) => Number(rows.find((r) => Number(r.status) === status)?.n ?? 0);
+    return { delivered: count(SendStatus.delivered), failed: count(SendStatus.failed) };
+  }
+
   /** Delivered, failed and pending rows per vendor among those accepted since `since`. */
   async deliveryByVendor(since: Date): Promise<VendorDelivery[]> {
     const rows: { vendor: string; delivered: number | string; failed: number | string; pending: number | string }[] = await this.db.query(
@@ -89,10 +98,6 @@ export class ConsoleQueries {
   /** The latest rows that failed for good, newest first, with why. */
   recentFailures(limit = 50): Promise<Send[]> {
     return this.db.getRepository(Send).find({ where: { STATUS: SendStatus.failed }, order: { ID: 'DESC' }, take: limit });
-  }
-
-  accounts(): Promise<Account[]> {
-    return this.db.getRepository(Account).find({ order: { username: 'ASC' } });
   }
 
   /** Usernames by account id, to name the account of each row shown. */

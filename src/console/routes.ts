@@ -8,7 +8,8 @@ import type { Core } from '../core';
 import { AccountError } from '../core/accounts';
 import { Failure } from '../core/failures';
 import type { BreakerStatus } from '../dispatch/breakers';
-import { type Logger, withoutSecrets } from '../logger';
+import { vendorSettings } from '../admin/views';
+import type { Logger } from '../logger';
 import { PROJECT_ROOT } from '../paths';
 import type { VendorConfig } from '../vendors/config';
 import type { Vendor } from '../vendors/types';
@@ -207,7 +208,8 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
       const [rows, usernames] = await Promise.all([queries.recentFailures(), queries.usernames()]);
       return { path: '/console/failures', title: '最近失败', body: failuresPage(rows, usernames) };
     }
-    if (ctx.path === '/console/accounts') return { path: '/console/accounts', title: '账户', body: accountsPage(await queries.accounts()) };
+    if (ctx.path === '/console/accounts')
+      return { path: '/console/accounts', title: '账户', body: accountsPage(await parts.core.accounts.list()) };
     const account = /^\/console\/accounts\/([^/]+)$/.exec(ctx.path);
     if (account) {
       const view = await accountView(decodeURIComponent(account[1]!), flash ? { text: flash, kind: 'ok' } : undefined, session.csrf);
@@ -234,7 +236,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
       [...parts.vendorConfigs].map(async ([name, config]) => ({
         name,
         type: config.type,
-        settings: withoutSecrets({ ...config.settings, limits: config.limits, batchesInFlight: config.batchesInFlight }),
+        settings: vendorSettings(config),
         breaker: breakers.find((b) => b.vendor === name),
         balance: await vendorBalance(parts.vendors.get(name)),
       })),

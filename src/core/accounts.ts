@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Account, BalanceLedger } from '../../entities';
 import { inTransaction, isDuplicateKey } from '../db/transaction';
@@ -58,6 +59,30 @@ function checkSpCode(spCode: string): string {
   return value;
 }
 
+/** An IP allow-list as operators give it: comma-separated addresses; 'none' or empty allows every address (null). */
+function checkIpAllow(list: string): string | null {
+  const ips = list
+    .split(',')
+    .map((ip) => ip.trim())
+    .filter(Boolean);
+  if (ips.length === 0 || (ips.length === 1 && ips[0] === 'none')) return null;
+  const bad = ips.filter((ip) => isIP(ip) === 0);
+  if (bad.length > 0)
+    throw new AccountError(`not IP addresses: ${bad.join(', ')} (give addresses such as 10.0.0.5,::1, or none)`, 'invalid');
+  const value = ips.join(',');
+  if (value.length > 255) throw new AccountError('an IP allow-list is at most 255 characters', 'invalid');
+  return value;
+}
+
+/** An extension number (扩展号) as vendors append it to the sender number: digits, at most 16; 'none' or empty: none (null). */
+function checkExtNo(extNo: string): string | null {
+  const value = extNo.trim();
+  if (value === '' || value === 'none') return null;
+  if (!/^\d{1,16}$/.test(value))
+    throw new AccountError(`an extension number is 1 to 16 digits or none, got ${JSON.stringify(extNo)}`, 'invalid');
+  return value;
+}
+
 export function isPool(n: number): n is Pool {
   return n === 0 || n === 1 || n === 2;
 }
@@ -93,6 +118,18 @@ export class Accounts {
 
   find(username: string): Promise<Account | null> {
     return this.db.getRepository(Account).findOneBy({ username });
+  }
+
+  /** Every account, by username. */
+  list(): Promise<Account[]> {
+    return this.db.getRepository(Account).find({ order: { username: 'ASC' } });
+  }
+
+  /** The named account, or an AccountError 'missing' naming it. */
+  async get(username: string): Promise<Account> {
+    const account = await this.find(username);
+    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    return account;
   }
 
   /**
@@ -155,6 +192,40 @@ export class Accounts {
     return (updated.affected ?? 0) === 1;
   }
 
+  /**
+   * An operator's new password for an account, whatever the current one: changePassword conditional
+   * on the hash just read, so a caller's own change made meanwhile is not silently overwritten.
+   */
+  async setPassword(username: string, newPassword: string): Promise<void> {
+    const account = await this.get(username);
+    if (!(await this.changePassword(account.id, newPassword, account.passwordHash)))
+      throw new AccountError(`the password of ${username} changed meanwhile; give the command again`, 'exists');
+  }
+
+  /** The caller addresses this account answers (comma-separated); 'none' or empty: every address. */
+  async setIpAllow(username: string, list: string): Promise<string | null> {
+    const value = checkIpAllow(list);
+    const account = await this.get(username);
+    await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { ipAllow: value }));
+    return value;
+  }
+
+  /**
+   * The extension number (扩展号) appended to the sender number of this account's messages, by which
+   * a reply to one is found to be this account's; 'none': none. One extension number belongs to one account.
+   */
+  async setExtNo(username: string, extNo: string): Promise<string | null> {
+    const value = checkExtNo(extNo);
+    const account = await this.get(username);
+    await inTransaction(this.db, async (m) => {
+      const holder = value === null ? null : await m.getRepository(Account).findOneBy({ extNo: value });
+      if (holder && holder.id !== account.id)
+        throw new AccountError(`extension number ${value} belongs to account ${holder.username}`, 'exists');
+      await m.getRepository(Account).update({ id: account.id }, { extNo: value });
+    });
+    return value;
+  }
+
   /** Disables the demo account, if there is one; returns whether one was enabled. */
   retireDemo(): Promise<boolean> {
     return inTransaction(this.db, retireDemo);
@@ -162,8 +233,7 @@ export class Accounts {
 
   /** Sets the vendors this account's messages go through, in failover order; empty: the gateway's default route. */
   async setRoute(username: string, route: string[]): Promise<void> {
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     await inTransaction(this.db, (m) =>
       m.getRepository(Account).update({ id: account.id }, { route: route.length > 0 ? route.join(',') : null }),
     );
@@ -172,8 +242,7 @@ export class Accounts {
   /** Sets the 企业编号 (UMS SpCode) a UMS caller of this account must give; null: none is checked. */
   async setSpCode(username: string, spCode: string | null): Promise<void> {
     const value = spCode === null || spCode.trim() === '' || spCode === 'none' ? null : checkSpCode(spCode);
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { spCode: value }));
   }
 
@@ -187,15 +256,13 @@ export class Accounts {
       throw new AccountError(`a push URL is an http(s) URL of at most 255 characters, got ${JSON.stringify(url)}`, 'invalid');
     const column = { mr: 'mrUrl', mo: 'moUrl', 'ums-reply': 'umsReplyUrl' } as const;
     if (!(kind in column)) throw new AccountError(`a push is mr, mo or ums-reply, got ${JSON.stringify(kind)}`, 'invalid');
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { [column[kind]]: value }));
   }
 
   /** Whether every text this account sends must carry a signature 【…】 (the audit refuses unsigned ones). */
   async setRequireSignature(username: string, required: boolean): Promise<void> {
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { requireSignature: required ? 1 : 0 }));
   }
 
@@ -209,8 +276,7 @@ export class Accounts {
     const windows = parseNumberLimits(limits);
     if (!(NUMBER_LIMIT_SCOPES as readonly string[]).includes(scope))
       throw new AccountError(`the scope of per-number limits is codes or all, got ${JSON.stringify(scope)}`, 'invalid');
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     const numberLimits = windows ? formatNumberLimits(windows) : null;
     await inTransaction(this.db, (m) => m.getRepository(Account).update({ id: account.id }, { numberLimits, numberLimitScope: scope }));
     return numberLimits;
@@ -229,8 +295,7 @@ export class Accounts {
         'invalid',
       );
     }
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     await inTransaction(this.db, async (m) => {
       const holder = n === null ? null : await m.getRepository(Account).findOneBy({ legacyUserId: n });
       if (holder && holder.id !== account.id) throw new AccountError(`legacy userid ${n} belongs to account ${holder.username}`, 'exists');
@@ -253,8 +318,7 @@ export class Accounts {
       throw new AccountError(`pool must be 0, 1 or 2, got ${JSON.stringify(pool)}`, 'invalid');
     const n = checkAmount(amount, 'amount', true);
     if (n === 0) throw new AccountError('amount must not be 0', 'invalid');
-    const account = await this.find(username);
-    if (!account) throw new AccountError(`no account ${username}`, 'missing');
+    const account = await this.get(username);
     return inTransaction(this.db, (m) => chargeInTransaction(m, account.id, poolNumber, -n, 'topup', operator, null, notes));
   }
 }

@@ -1,4 +1,4 @@
-import { type DataSource, type EntityManager, IsNull, LessThan } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull, LessThan, MoreThan } from 'typeorm';
 import { ParkedReport, Report, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
 import { countDeliveries } from '../metrics';
@@ -197,6 +197,14 @@ export class Reports {
   /** Parked reports no dispatcher ever claimed (a vendor's stray or foreign pushes) are dropped after a while. */
   async dropParkedBefore(cutoff: Date): Promise<void> {
     await inTransaction(this.db, (m) => m.getRepository(ParkedReport).delete({ parkedAt: LessThan(cutoff) }));
+  }
+
+  /**
+   * The latest queued reports of every account, newest first, for operators: reading them hands
+   * nothing out (the accounts still fetch them). With `afterId`, only those queued since that one.
+   */
+  latest(limit: number, afterId = 0): Promise<Report[]> {
+    return this.db.getRepository(Report).find({ where: { id: MoreThan(afterId) }, order: { id: 'DESC' }, take: limit });
   }
 
   /** The account's reports, each handed out once; with `batchId`, only that batch's. */
