@@ -49,4 +49,6 @@ export class Send {
   @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true }) lastError!: string | null;
   /** The caller's 流水号 (UMS), returned with this message's report. */
   @Column({ type: 'varchar', length: 32, nullable: true }) serial!: string | null;
+  /** The HTTP request that accepted the row (src/requestLog.ts); NULL for rows legacy SQL inserts. */
+  @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true }) requestId!: string | null;
 }

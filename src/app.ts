@@ -15,6 +15,7 @@ import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/u
 import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
 import { UMS_HTTP_PATHS, umsHttpInternalError, umsHttpService } from './faces/umsHttp';
 import { callbackRoutes } from './callbacks';
+import { requestLog } from './requestLog';
 import { ConfigError } from './configError';
 import { basename } from 'node:path';
 import { contractService } from './contracts/service';
@@ -124,20 +125,13 @@ export function createApp(parts: AppParts): Koa {
   const routeOf = (path: string): string =>
     served.some((f) => f.paths.includes(path)) ? path : (FIXED_ROUTES.find((r) => path === r || path.startsWith(`${r}/`)) ?? 'other');
 
-  app.use(async (ctx, next) => {
-    const start = performance.now();
-    try {
-      await next();
-    } finally {
-      observeHttp(routeOf(ctx.path), ctx.status, (performance.now() - start) / 1000);
-    }
-  });
+  app.use(requestLog(parts.log, (ctx, seconds) => observeHttp(routeOf(ctx.path), ctx.status, seconds)));
   // Last line of defence: whatever escaped a face is logged, and the caller gets a plain fault, never a trace.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      parts.log.error({ err, path: ctx.path }, 'request failed');
+      parts.log.error({ err, req: ctx.state.requestId, path: ctx.path }, 'request failed');
       countDatabaseError(err, 'request');
       ctx.status = 500;
       const face = served.find((f) => f.paths.includes(ctx.path));

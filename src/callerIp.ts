@@ -7,3 +7,13 @@ import type { Context } from 'koa';
 export function callerIp(ctx: Context): string {
   return ctx.ip.replace(/^::ffff:/, '');
 }
+
+/** Who is calling, for the core: the address (kept with every message, checked against allow-lists) and the request's id (requestLog.ts), kept with the rows it sends. */
+export interface Caller {
+  ip: string;
+  requestId: string | null;
+}
+
+export function callerOf(ctx: Context): Caller {
+  return { ip: callerIp(ctx), requestId: (ctx.state.requestId as string | undefined) ?? null };
+}

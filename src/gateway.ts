@@ -41,7 +41,7 @@ export async function startGateway(
   log: Logger = createLogger(config.logLevel, config.logPretty ? 'pretty' : undefined),
 ): Promise<RunningGateway> {
   const db = await openDatabase(config.databaseUrl, true, config.sqliteSynchronous);
-  const core = createCore(db);
+  const core = createCore(db, { log });
   await demoAccount(db, core, config.demoAccount, log);
 
   const store = async (news: VendorNews): Promise<void> => {

@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { createConnection } from 'mysql2/promise';
 import { Account } from '../entities';
@@ -12,21 +11,11 @@ import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/datasource';
 import { FailureBackoff } from '../src/dispatch/failureBackoff';
 import { startGateway } from '../src/gateway';
-import { createLogger } from '../src/logger';
 import { createTestDatabase, MYSQL_ROOT_URL, startTestGateway } from './support/gateway';
+import { capturedLogger } from './support/logs';
 import { call, DEMO_AUTH, docLiteral, post, returnValue } from './support/soap';
 
 /** A logger whose JSON lines are kept for the test to read. */
-function capturedLogger(level = 'info') {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { log: createLogger(level, stream), lines, text: () => lines.join('\n') };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'smsgw-hardening-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -47,7 +47,7 @@ for (const dialect of DIALECTS) {
       const made = await createTestDatabase(dialect);
       drop = made.drop;
       db = await openDatabase(made.databaseUrl);
-      core = createCore(db, () => new Date(now));
+      core = createCore(db, { now: () => new Date(now) });
     });
     after(async () => {
       await db?.destroy();
@@ -189,7 +189,7 @@ for (const dialect of DIALECTS) {
 
     test('two nodes kept waiting on the account together still send one number its limit only', async () => {
       const other = await openDatabase((db.options as { database?: string; url?: string }).url ?? `sqlite:${db.options.database}`, false);
-      const node = createCore(other, () => new Date(now));
+      const node = createCore(other, { now: () => new Date(now) });
       const a = await account('1/1h', 'all');
       // A third party holds the account's row, so both nodes' transactions start, then wait together.
       const holder = dialect === 'mysql' ? await mysqlPool(db).getConnection() : null;

@@ -7,7 +7,8 @@ import { ReportStatus } from '../core/reports';
 import { decodeBase64Password } from '../faces/legacyPassword';
 import { type ContractMetrics, contractMetrics } from '../metrics';
 import type { SoapElement } from '../soap/render';
-import type { CallContext, SoapServiceDefinition } from '../soap/service';
+import type { Caller } from '../callerIp';
+import type { SoapServiceDefinition } from '../soap/service';
 import { escapeXml } from '../soap/xml';
 import { formatTime, parseTime, type RenderContext, render, type Template } from '../vendors/http/template';
 import type { Contract, PreparedAnswer, PreparedOperation } from './contract';
@@ -96,7 +97,7 @@ async function perform(
   counted: ContractMetrics,
   op: PreparedOperation,
   args: Record<string, string | null>,
-  call: CallContext,
+  call: Caller,
 ): Promise<CallResult> {
   const input = (name: InputName): string => {
     const spec = op.inputs[name];
@@ -131,6 +132,7 @@ async function perform(
         mobiles: input('mobiles'),
         isLong: true,
         hostname: call.ip,
+        requestId: call.requestId,
         scheduledAt: op.inputs.schedule ? scheduleTime(op, input('schedule')) : null,
         ...(serial ? { serial } : {}),
       });
@@ -256,7 +258,7 @@ export function contractService(contract: Contract, core: Core, path: string): S
             encoded: op.wsdl.encoded,
           },
           internalErrorAnswer: renderRefusal(op, vendorCode(contract, 'internal')),
-          async handle(args: Record<string, string | null>, call: CallContext) {
+          async handle(args: Record<string, string | null>, call: Caller) {
             try {
               return renderAnswer(op, await perform(core, counted, op, args, call));
             } catch (err) {

@@ -1,6 +1,7 @@
 import { type DataSource, type EntityManager, IsNull, LessThan, MoreThan } from 'typeorm';
 import { ParkedReport, Report, Send, SendStatus } from '../../entities';
 import { inTransaction } from '../db/transaction';
+import type { Logger } from '../logger';
 import { countDeliveries } from '../metrics';
 import { fetchOnce } from './fetchOnce';
 import { type QueuedReport, type QueueStore, queueStore, type ReportStatements, type ReportTarget, type RowReport } from './queues';
@@ -70,7 +71,13 @@ const OPEN: readonly number[] = [SendStatus.waiting, SendStatus.submitted];
  * the parked ones are written in one statement each. A report for a final row changes nothing
  * ("repeated"); one for a vendor id no row carries yet is parked.
  */
-export async function applyReports(st: ReportStatements, reports: readonly DeliveryReport[], now = new Date()): Promise<ReportOutcome[]> {
+export async function applyReports(
+  st: ReportStatements,
+  reports: readonly DeliveryReport[],
+  now = new Date(),
+  /** Filled with the request ids (send.request_id) of the rows a report was applied to, for the log. */
+  requestIds?: Set<string>,
+): Promise<ReportOutcome[]> {
   if (reports.length === 0) return [];
   // Each vendor id once, sorted, so that concurrent batches lock shared rows in the same order.
   const keyOf = (r: DeliveryReport) => JSON.stringify([r.vendor, r.vendorMsgId]);
@@ -98,6 +105,7 @@ export async function applyReports(st: ReportStatements, reports: readonly Deliv
       row.STATUS = sendStatusAfter(report.status);
       row.reported = true;
       changed.set(row.ID, { id: row.ID, status: row.STATUS, code, at: report.at });
+      if (row.requestId) requestIds?.add(row.requestId);
       queued.push({ sendId: row.ID, status: legacyReportStatus(report.status), code, at: report.at });
       applied = true;
     }
@@ -130,7 +138,10 @@ export async function applyParked(st: ReportStatements, vendor: string, vendorMs
 export class Reports {
   private readonly store: QueueStore;
 
-  constructor(private readonly db: DataSource) {
+  constructor(
+    private readonly db: DataSource,
+    private readonly log: Logger,
+  ) {
     this.store = queueStore(db);
   }
 
@@ -146,8 +157,12 @@ export class Reports {
   /** Several reports in one transaction, as vendors push them (arrays) and as the simulator reports a batch. */
   async recordAll(reports: DeliveryReport[]): Promise<ReportOutcome[]> {
     if (reports.length === 0) return [];
-    const outcomes = await inTransaction(this.db, (m) => applyReports(this.store.in(m), reports));
-    countDeliveries(appliedOf(reports, outcomes));
+    const requestIds = new Set<string>();
+    const outcomes = await inTransaction(this.db, (m) => applyReports(this.store.in(m), reports, new Date(), requestIds));
+    const applied = appliedOf(reports, outcomes);
+    countDeliveries(applied);
+    // One line a batch of reports, naming the requests that sent the messages (src/requestLog.ts).
+    if (applied.length > 0) this.log.info({ vendor: applied[0]!.vendor, applied: applied.length, req: [...requestIds] }, 'reports applied');
     return outcomes;
   }
 

@@ -21,6 +21,8 @@ export interface SmsRequest {
   isLong: boolean;
   /** The caller's address, kept in the legacy `hostname` column. */
   hostname: string | null;
+  /** The HTTP request that made the call (src/requestLog.ts), kept with the rows. */
+  requestId?: string | null;
   scheduledAt?: Date | null;
   /** The caller's 流水号 (UMS): a second call with it is answered like the first, not sent again. */
   serial?: string | null;
@@ -91,6 +93,7 @@ export class Sending {
       contentSize: characterCount(req.content),
       isLong: req.isLong,
       hostname: req.hostname,
+      requestId: req.requestId ?? null,
       scheduledAt: req.scheduledAt ?? null,
       acceptedAt: this.now(),
       serial,

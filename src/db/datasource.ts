@@ -14,6 +14,7 @@ import { UmsContract1769000000000 } from './migrations/1769000000000-UmsContract
 import { CustomerPush1770000000000 } from './migrations/1770000000000-CustomerPush';
 import { NumberLimits1771200000000 } from './migrations/1771200000000-NumberLimits';
 import { VendorLimits1771500000000 } from './migrations/1771500000000-VendorLimits';
+import { RequestId1772000000000 } from './migrations/1772000000000-RequestId';
 
 export const migrations = [
   Initial1764000000000,
@@ -25,6 +26,7 @@ export const migrations = [
   CustomerPush1770000000000,
   NumberLimits1771200000000,
   VendorLimits1771500000000,
+  RequestId1772000000000,
 ];
 
 /**

@@ -253,12 +253,25 @@ export class Dispatcher {
     const messages = rows.map((row) => messageOf(row, accounts.get(row.accountId ?? -1)));
     let outcomes: SendOutcome[];
     const stopTimer = vendorMetrics(vendor.name).callSeconds.startTimer();
+    const started = performance.now();
+    // The requests that accepted these rows and their batches, for the call's log line (src/requestLog.ts).
+    const traced = {
+      vendor: vendor.name,
+      messages: rows.length,
+      req: [...new Set(rows.flatMap((r) => (r.requestId ? [r.requestId] : [])))],
+      batch: [...new Set(rows.flatMap((r) => (r.batchId ? [r.batchId] : [])))],
+    };
     try {
       outcomes = await vendor.send(messages);
       stopTimer();
+      const sent = outcomes.filter((o) => o.ok).length;
+      this.log.info(
+        { ...traced, ms: Math.round((performance.now() - started) * 100) / 100, sent, refused: outcomes.length - sent },
+        'vendor call',
+      );
     } catch (err) {
       stopTimer();
-      this.log.warn({ err, vendor: vendor.name, rows: rows.length }, 'vendor call failed; rows will be retried');
+      this.log.warn({ err, ...traced }, 'vendor call failed; rows will be retried');
       outcomes = rows.map((row) => ({
         id: row.ID,
         ok: false,

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { callerIp } from '../callerIp';
+import { type Caller, callerOf } from '../callerIp';
 import { LEGACY_GBK } from '../legacyCharset';
 import type { Core } from '../core';
 import type { Logger } from '../logger';
@@ -39,10 +39,10 @@ export function answerUms(ctx: Context, pairs: UmsPairs): void {
  */
 export function umsHttpService(core: Core, options: UmsHttpOptions): Middleware {
   const ops = umsOperations(core, 'umsHttp');
-  const calls: Record<string, (args: UmsArgs, ip: string) => Promise<UmsPairs>> = {
-    [UMS_SEND_PATH]: (args, ip) => ops.sms(args, { ip }),
-    [UMS_BALANCE_PATH]: async (args, ip) => {
-      const balance = await ops.searchSmsNum(args, { ip });
+  const calls: Record<string, (args: UmsArgs, caller: Caller) => Promise<UmsPairs>> = {
+    [UMS_SEND_PATH]: (args, caller) => ops.sms(args, caller),
+    [UMS_BALANCE_PATH]: async (args, caller) => {
+      const balance = await ops.searchSmsNum(args, caller);
       return [
         ['result', balance.result],
         ['description', balance.description],
@@ -88,7 +88,7 @@ export function umsHttpService(core: Core, options: UmsHttpOptions): Middleware 
       throw err;
     }
     try {
-      answerUms(ctx, await call(args, callerIp(ctx)));
+      answerUms(ctx, await call(args, callerOf(ctx)));
     } catch (err) {
       options.log.error({ err, path: ctx.path }, 'operation failed');
       countDatabaseError(err, 'request');

@@ -1,4 +1,5 @@
 import type { Account } from '../../entities';
+import type { Caller } from '../callerIp';
 import { balanceOf, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure, type FailureCode } from '../core/failures';
@@ -31,10 +32,6 @@ export interface UmsArgs {
   checkMode?: string | null;
   /** ReplyConfirm: the `id` a Reply answer gave. */
   replyId?: string | null;
-}
-
-export interface UmsCall {
-  ip: string;
 }
 
 /** `result=…&description=…[&…]`: the answer of Sms, Auditing and the HTTP calls, as ordered pairs. */
@@ -137,30 +134,30 @@ function umsReportStatus(legacy: number): string {
 class SpCodeMismatch extends Error {}
 
 export interface UmsOperations {
-  sms(args: UmsArgs, call: UmsCall): Promise<UmsPairs>;
+  sms(args: UmsArgs, call: Caller): Promise<UmsPairs>;
   /** `serial,mobile,status;` per report (status 0 delivered, 1 failed, 2 unknown), each report handed out once; a refusal as pairs. */
-  report(args: UmsArgs, call: UmsCall): Promise<string>;
-  searchSmsNum(args: UmsArgs, call: UmsCall): Promise<UmsBalance>;
-  auditing(args: UmsArgs, call: UmsCall): Promise<UmsPairs>;
+  report(args: UmsArgs, call: Caller): Promise<string>;
+  searchSmsNum(args: UmsArgs, call: Caller): Promise<UmsBalance>;
+  auditing(args: UmsArgs, call: Caller): Promise<UmsPairs>;
   /** The unconfirmed replies, again on every call until ReplyConfirm (at least once). */
-  reply(args: UmsArgs, call: UmsCall): Promise<UmsReplies>;
+  reply(args: UmsArgs, call: Caller): Promise<UmsReplies>;
   /** Confirms the replies a Reply answer carried, by its id: result 0, or 1 for an id that is not a number. */
-  replyConfirm(args: UmsArgs, call: UmsCall): Promise<{ result: string }>;
+  replyConfirm(args: UmsArgs, call: Caller): Promise<{ result: string }>;
 }
 
 /** The contract's operations over the core, shared by every face of it. */
 export function umsOperations(core: Core, contract: string): UmsOperations {
   const counted = contractMetrics(contract);
   /** The caller's account: password as sent, and the 企业编号 when the account has one. */
-  const authenticate = async (args: UmsArgs, call: UmsCall): Promise<Account> => {
+  const authenticate = async (args: UmsArgs, call: Caller): Promise<Account> => {
     const account = await core.accounts.authenticate(args.username ?? '', args.password ?? '', call.ip);
     if (account.spCode && account.spCode !== (args.spCode ?? '').trim()) throw new SpCodeMismatch();
     return account;
   };
   /** Runs fn for an authenticated caller; a refusal comes back through `refused`. */
   const guarded =
-    <T>(refused: (pairs: UmsPairs) => T, fn: (account: Account, args: UmsArgs, call: UmsCall) => Promise<T>) =>
-    async (args: UmsArgs, call: UmsCall): Promise<T> => {
+    <T>(refused: (pairs: UmsPairs) => T, fn: (account: Account, args: UmsArgs, call: Caller) => Promise<T>) =>
+    async (args: UmsArgs, call: Caller): Promise<T> => {
       try {
         return await fn(await authenticate(args, call), args, call);
       } catch (err) {
@@ -189,6 +186,7 @@ export function umsOperations(core: Core, contract: string): UmsOperations {
         mobiles: args.mobiles ?? '',
         isLong: true,
         hostname: call.ip,
+        requestId: call.requestId,
         scheduledAt,
         serial: args.serial,
         allOrNothing: (args.checkMode ?? '').trim() === '0',

@@ -2,15 +2,8 @@ import iconv from 'iconv-lite';
 import type { Middleware } from 'koa';
 import type { Core } from '../core';
 import type { Logger } from '../logger';
-import {
-  failureAnswer,
-  INTERNAL_ERROR_ANSWER,
-  PASSWORD_ANSWERS,
-  type UserApiArgs,
-  type UserApiCall,
-  userApiOperations,
-} from './userApiOperations';
-import { callerIp } from '../callerIp';
+import { failureAnswer, INTERNAL_ERROR_ANSWER, PASSWORD_ANSWERS, type UserApiArgs, userApiOperations } from './userApiOperations';
+import { type Caller, callerOf } from '../callerIp';
 import { LEGACY_GBK } from '../legacyCharset';
 import { FormParams, isForm, readFormRequest, requestCharset, UnreadableParam } from './legacyForm';
 import { countDatabaseError } from '../metrics';
@@ -30,7 +23,7 @@ interface HttpOperation {
   /** The name as the seed writes it, for the answer to an unknown method. */
   name: string;
   params: readonly string[];
-  handle(args: UserApiArgs, call: UserApiCall): Promise<string>;
+  handle(args: UserApiArgs, call: Caller): Promise<string>;
   /** Whether `password` is BASE64 only (updatePassword also takes it plain, and reads it both ways itself). */
   base64Password: boolean;
   /** The answer to a request whose parameters cannot be read (bytes not valid in the charset). */
@@ -108,7 +101,7 @@ export function userApiHttpService(core: Core, options: UserApiHttpOptions): Mid
     if (op.base64Password && args.password) args.password = args.password.replace(/ /g, '+');
 
     try {
-      answer(await op.handle(args, { ip: callerIp(ctx) }));
+      answer(await op.handle(args, callerOf(ctx)));
     } catch (err) {
       options.log.error({ err, operation: op.name }, 'operation failed');
       countDatabaseError(err, 'request');

@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import type { Caller } from '../callerIp';
 import type { Account } from '../../entities';
 import { AccountError, balanceOf, isPool } from '../core/accounts';
 import { Failure, type FailureCode } from '../core/failures';
@@ -19,11 +20,6 @@ import { decodeBase64Password } from './legacyPassword';
 
 /** An operation's arguments by the contract's parameter names; null when the caller did not send one. */
 export type UserApiArgs = Readonly<Record<string, string | null>>;
-
-/** Who is calling, for the core: the address is kept with every message and checked against allow-lists. */
-export interface UserApiCall {
-  ip: string;
-}
 
 /** The core's refusals as the 嘉之元 contract words them, after `failure;`. */
 export const REASONS: Record<FailureCode, string> = {
@@ -76,12 +72,12 @@ function longSmsFlag(value: string | null): boolean {
 }
 
 export interface UserApiOperations {
-  sendSms(args: UserApiArgs, call: UserApiCall): Promise<string>;
-  getRestMoney(args: UserApiArgs, call: UserApiCall): Promise<string>;
-  getSmsReport(args: UserApiArgs, call: UserApiCall): Promise<string>;
-  getRecvSMS(args: UserApiArgs, call: UserApiCall): Promise<string>;
+  sendSms(args: UserApiArgs, call: Caller): Promise<string>;
+  getRestMoney(args: UserApiArgs, call: Caller): Promise<string>;
+  getSmsReport(args: UserApiArgs, call: Caller): Promise<string>;
+  getRecvSMS(args: UserApiArgs, call: Caller): Promise<string>;
   /** HTTP only (the web service has no such operation): `1`, `2`, `3`; `4` is the face's internal-error answer. */
-  updatePassword(args: UserApiArgs, call: UserApiCall): Promise<string>;
+  updatePassword(args: UserApiArgs, call: Caller): Promise<string>;
 }
 
 /** The contract's operations over the core, shared by every face of it. */
@@ -89,8 +85,8 @@ export function userApiOperations(core: Core, contract: string): UserApiOperatio
   const counted = contractMetrics(contract);
   /** Runs an operation for an authenticated caller (password BASE64, as the contract says) and words a refusal as `failure;…`. */
   const authenticated =
-    (fn: (account: Account, args: UserApiArgs, call: UserApiCall) => Promise<string>) =>
-    async (args: UserApiArgs, call: UserApiCall): Promise<string> => {
+    (fn: (account: Account, args: UserApiArgs, call: Caller) => Promise<string>) =>
+    async (args: UserApiArgs, call: Caller): Promise<string> => {
       try {
         const account = await core.accounts.authenticate(args.username ?? '', decodeBase64Password(args.password), call.ip);
         return await fn(account, args, call);
@@ -112,6 +108,7 @@ export function userApiOperations(core: Core, contract: string): UserApiOperatio
         mobiles: args.mobile ?? '',
         isLong: longSmsFlag(args.isLongSms ?? null),
         hostname: call.ip,
+        requestId: call.requestId,
       });
       counted.sent(pool, accepted);
       return `success;${accepted.batchId}`;

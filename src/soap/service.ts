@@ -14,13 +14,8 @@ import {
   soapContentType,
 } from './render';
 import { escapeXml } from './xml';
-import { callerIp } from '../callerIp';
+import { type Caller, callerOf } from '../callerIp';
 import { countDatabaseError } from '../metrics';
-
-/** Who is calling, for the core: the address is kept with every message. */
-export interface CallContext {
-  ip: string;
-}
 
 export interface SoapOperation {
   /** Parameter names in declaration order: a caller using other names (in0, in1 …) is mapped by position. */
@@ -36,7 +31,7 @@ export interface SoapOperation {
    */
   lists?: readonly string[];
   /** One string (in the accessor answerElementName gives) or the response element's children. */
-  handle(args: Record<string, string | null>, call: CallContext): Promise<SoapAnswer>;
+  handle(args: Record<string, string | null>, call: Caller): Promise<SoapAnswer>;
   /** This operation's answer when the gateway fails, where the service's string would not fit its response. */
   internalErrorAnswer?: SoapAnswer;
   /** The response element a WSDL declares for a structured answer; without it, the answer follows the call's shape. */
@@ -132,7 +127,7 @@ export function soapService(def: SoapServiceDefinition, options: SoapServiceOpti
 
     let value: SoapAnswer;
     try {
-      value = await found.op.handle(mapArguments(found.op, call), { ip: callerIp(ctx) });
+      value = await found.op.handle(mapArguments(found.op, call), callerOf(ctx));
     } catch (err) {
       options.log.error({ err, operation: found.name }, 'operation failed');
       countDatabaseError(err, 'request');

@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { Account, Report } from '../../entities';
 import { loadConfig } from '../../src/config';
 import { type RunningGateway, startGateway } from '../../src/gateway';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 
 export type Dialect = 'sqlite' | 'mysql';
 export const DIALECTS: Dialect[] = ['sqlite', 'mysql'];
@@ -19,6 +19,8 @@ export interface TestGatewayOptions {
   config?: string;
   simulator?: { delayMs?: number; successRatio?: number };
   env?: Record<string, string>;
+  /** Where the gateway logs; by default a logger at TEST_LOG_LEVEL (silent). */
+  log?: Logger;
 }
 
 export interface TestGateway extends RunningGateway {
@@ -80,7 +82,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       ...options.env,
     }),
   );
-  const gateway = await startGateway(await config, createLogger((await config).logLevel)).catch(async (err) => {
+  const gateway = await startGateway(await config, options.log ?? createLogger((await config).logLevel)).catch(async (err) => {
     await cleanup();
     throw err;
   });

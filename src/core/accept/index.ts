@@ -26,6 +26,8 @@ export interface Submission {
   hostname: string | null;
   scheduledAt: Date | null;
   acceptedAt: Date;
+  /** The HTTP request that made the call (src/requestLog.ts), kept with its rows; null from the command line. */
+  requestId: string | null;
   /** The caller's 流水号, unique per account (UMS); null when the contract has none. */
   serial: string | null;
   /** Hash of what was asked (see Sending), set with serial: tells a repeat from a different call reusing the number. */

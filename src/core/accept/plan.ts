@@ -281,6 +281,7 @@ export const SEND_COLUMNS = [
   'scheduled_at',
   'last_error',
   'serial',
+  'request_id',
 ] as const;
 
 /** The legacy infotype of a send from a caller of the gateway (PRO_DSFDXJK writes 8 too). */
@@ -323,5 +324,6 @@ export function sendRowValues<T>(
     s.scheduledAt ? time(s.scheduledAt) : null,
     waiting ? null : kind === 'invalid' ? INVALID_NUMBER_ERROR : NUMBER_LIMIT_ERROR,
     s.serial,
+    s.requestId,
   ];
 }

@@ -23,6 +23,8 @@ export interface ReportTarget {
   STATUS: number;
   /** A report was applied already (report_time set): "unknown" is told only once. */
   reported: boolean;
+  /** The HTTP request that accepted the row (send.request_id), for the log. */
+  requestId: string | null;
 }
 
 /** A `send` row's report outcome: its new STATUS, the vendor's code, the report's time. */

@@ -35,7 +35,7 @@ const OUTCOMES = `JSON_TABLE(?, '$[*]' COLUMNS(n FOR ORDINALITY, id BIGINT PATH 
 const SQL = {
   // Locking reads: a report waits for a dispatcher recording this vendor id right now and then sees
   // it, instead of parking a report the dispatcher's own look at parked reports would miss.
-  rowsFor: `SELECT j.n - 1 AS keyIndex, s.ID, s.infoto, s.STATUS, s.report_time IS NOT NULL AS reported
+  rowsFor: `SELECT j.n - 1 AS keyIndex, s.ID, s.infoto, s.STATUS, s.report_time IS NOT NULL AS reported, s.request_id AS requestId
               FROM ${SEND_KEYS} JOIN send s ON s.vendor = j.vendor AND s.vendor_msgid = j.msgid
              ORDER BY s.ID FOR UPDATE`,
   setReported: `UPDATE send s JOIN ${OUTCOMES} ON s.ID = j.id SET s.STATUS = j.status, s.report_status = j.code, s.report_time = j.at`,
@@ -67,6 +67,7 @@ interface TargetRow extends RowDataPacket {
   infoto: string;
   STATUS: number;
   reported: number;
+  requestId: string | null;
 }
 
 function statementsOn(conn: PoolConnection): ReportStatements {
@@ -79,6 +80,7 @@ function statementsOn(conn: PoolConnection): ReportStatements {
         infoto: r.infoto,
         STATUS: r.STATUS,
         reported: Number(r.reported) === 1,
+        requestId: r.requestId,
       }));
     },
     async setReported(rows) {

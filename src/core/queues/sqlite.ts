@@ -35,7 +35,7 @@ function prepare(db: DataSource) {
   const sqlite = sqliteHandle(db);
   return {
     rowsFor: sqlite.prepare(
-      `SELECT j.key AS keyIndex, s.ID, s.infoto, s.STATUS, s.report_time IS NOT NULL AS reported
+      `SELECT j.key AS keyIndex, s.ID, s.infoto, s.STATUS, s.report_time IS NOT NULL AS reported, s.request_id AS requestId
          FROM json_each(?) j JOIN send s ON s.vendor = j.value ->> 0 AND s.vendor_msgid = j.value ->> 1
         ORDER BY s.ID`,
     ),
