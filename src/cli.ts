@@ -626,7 +626,15 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
               console.error(`vendor ${name} (${settings.type}) has no balance call`);
               return 2;
             }
-            const { balance, raw } = await vendor.balance();
+            // A refusal (a wrong password, an unreachable URL) is the operator's to fix: one line, no stack.
+            const asked = await vendor.balance().catch((err: Error) => err);
+            if (asked instanceof Error) {
+              console.error(
+                `vendor ${name} gave no balance: ${asked.message} (check its url, username and password in ${config.configFile})`,
+              );
+              return 1;
+            }
+            const { balance, raw } = asked;
             answer(opts, { vendor: name, balance, raw }, () => [`${name}: ${balance} (the vendor answered ${JSON.stringify(raw)})`]);
             return 0;
           }),
