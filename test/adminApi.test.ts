@@ -1,6 +1,9 @@
 /** The admin API's reads and account settings: with and without the token, and bad input answered 400, never 500. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { startTestGateway, type TestGateway } from './support/gateway';
 
 describe('admin API: accounts, outbox, reports, vendors, contracts', () => {
@@ -175,5 +178,85 @@ describe('admin API: accounts, outbox, reports, vendors, contracts', () => {
       contracts.body.map((c: { name: string }) => c.name),
       ['userApi (SOAP)', 'UMS Sms (SOAP)', 'userApi (HTTP)', 'UMS (HTTP)'],
     );
+  });
+});
+
+/** An operation of docs/admin-api.openapi.yaml, as much of it as the gateway is called with. */
+interface OpenApiOperation {
+  parameters?: ({ $ref: string } | { name: string; in: string })[];
+  requestBody?: { content: { 'application/json': { example?: unknown } } };
+  responses: Record<string, unknown>;
+}
+
+describe('docs/admin-api.openapi.yaml: every operation it describes is the gateway’s, every call docs/admin-api.md lists is in it', () => {
+  const DOCS = join(__dirname, '..', 'docs');
+  const spec = parseYaml(readFileSync(join(DOCS, 'admin-api.openapi.yaml'), 'utf8')) as {
+    openapi: string;
+    security: Record<string, string[]>[];
+    paths: Record<string, Record<string, OpenApiOperation>>;
+    components: { parameters: Record<string, { name: string; example: string }> };
+  };
+  const operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path}`, path, method, operation })),
+  );
+  let gw: TestGateway;
+  before(async () => {
+    // The vendor zt is configured at an address nobody listens on: its balance and templates calls answer what the file says they do then.
+    gw = await startTestGateway({
+      config:
+        'vendors:\n  zt:\n    type: sms112088\n    url: http://127.0.0.1:9/\n    username: acme\n    password: pw\n  sim:\n    type: simulator\nroute: [sim]\n',
+    });
+    await gw.core.accounts.create('acme', 'first', { 1: 10 });
+  });
+  after(async () => {
+    await gw?.stop();
+  });
+
+  test('the file is OpenAPI 3.0 behind the bearer token, and holds exactly the calls docs/admin-api.md lists', () => {
+    assert.match(spec.openapi, /^3\.0\.\d+$/);
+    assert.deepEqual(spec.security, [{ adminToken: [] }]);
+    const markdown = readFileSync(join(DOCS, 'admin-api.md'), 'utf8');
+    const listed = (heading: string, method: string) =>
+      [
+        ...markdown
+          .split(heading)[1]!
+          .split('\n### ')[0]!
+          .matchAll(/^\| `(\/admin\/[^`?]+)(?:\?[^`]*)?` \|/gm),
+      ].map((m) => `${method} ${m[1]!.replace(/:(\w+)/g, '{$1}')}`);
+    const documented = [...listed('### Reads (GET)', 'GET'), ...listed('### Changes (POST', 'POST')];
+    assert.equal(documented.length, 25, 'every row of the two tables read');
+    assert.deepEqual(operations.map((o) => o.key).sort(), documented.sort());
+  });
+
+  test('every operation, called with its examples, answers one of its documented statuses (never 404) with the token, 401 without', async () => {
+    // The two calls that reach the unreachable vendor; every other example succeeds.
+    const refusedByVendor: Record<string, number> = {
+      'GET /admin/vendors/{name}/balance': 502,
+      'POST /admin/vendors/{name}/templates': 409,
+    };
+    for (const { key, path, method, operation } of operations) {
+      const url = path.replace(/\{(\w+)\}/g, (_, param: string) => {
+        const ref = operation.parameters?.find((p) => '$ref' in p && p.$ref.endsWith(`/${param === 'name' ? 'vendor' : param}`));
+        assert.ok(ref, `${key}: the path parameter ${param} is described`);
+        return encodeURIComponent(spec.components.parameters[param === 'name' ? 'vendor' : param]!.example);
+      });
+      const example = operation.requestBody?.content['application/json'].example;
+      const send = (headers: Record<string, string>) =>
+        fetch(`${gw.url}${url}`, {
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json', ...headers },
+          ...(method === 'post' ? { body: JSON.stringify(example ?? {}) } : {}),
+        });
+      const res = await send({ authorization: `Bearer ${gw.adminToken}` });
+      const answer = (await res.json()) as { error?: string };
+      assert.notEqual(res.status, 404, `${key}: ${JSON.stringify(answer)}`);
+      assert.ok(String(res.status) in operation.responses, `${key} answered ${res.status}, which the file does not list`);
+      if (key in refusedByVendor) assert.equal(res.status, refusedByVendor[key], key);
+      else assert.ok(res.status >= 200 && res.status < 300, `${key} answered ${res.status}: ${JSON.stringify(answer)}`);
+      const anonymous = await send({});
+      assert.deepEqual([anonymous.status, await anonymous.json()], [401, { error: 'missing or wrong admin token' }], key);
+      assert.ok('401' in operation.responses, `${key} lists its 401`);
+    }
+    assert.deepEqual((await gw.account('acme')).ipAllow, '10.0.0.5,::1', 'the examples reached the account they name');
   });
 });
