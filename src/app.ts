@@ -16,6 +16,7 @@ import { INTERNAL_ERROR_ANSWER } from './faces/userApiOperations';
 import { UMS_HTTP_PATHS, umsHttpInternalError, umsHttpService } from './faces/umsHttp';
 import { callbackRoutes } from './callbacks';
 import { requestLog } from './requestLog';
+import type { Config } from './config';
 import { ConfigError } from './configError';
 import { basename } from 'node:path';
 import { contractService } from './contracts/service';
@@ -29,6 +30,8 @@ import type { Vendor, VendorNews } from './vendors/types';
 export interface AppParts {
   /** The node's database, which the console reads. */
   db: DataSource;
+  /** The whole configuration, for the admin API's GET /admin/config. */
+  config: Config;
   core: Core;
   vendors: Map<string, Vendor>;
   vendorConfigs: Map<string, VendorConfig>;

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { type Report, Send, SendStatus } from '../entities';
+import type { Report } from '../entities';
+import { sendTestMessage } from './admin/testSend';
 import { accountView, configView, outboxStats, reportView, vendorViews } from './admin/views';
 import { servedContracts } from './app';
 import { type Config, loadConfig, redactDatabaseUrl } from './config';
@@ -77,9 +78,7 @@ async function withVendor<T>(
   }
 }
 
-const SEND_POLL_MS = 250;
 const FOLLOW_POLL_MS = 1000;
-const FINAL: readonly number[] = [SendStatus.delivered, SendStatus.failed];
 
 function program(done: (outcome: Promise<Outcome>) => void): Command {
   const cli = new Command('smsgw')
@@ -490,42 +489,27 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
     .action(
       act((config, opts, username, mobile, content) =>
         withCore(config, async (core, db) => {
-          const started = Date.now();
-          const accepted = await core.sending.submit({
-            account: await core.accounts.get(username!),
-            pool: opts.pool as Pool,
-            content: content!,
+          const sent = await sendTestMessage(core, db, {
+            username: username!,
             mobiles: mobile!,
-            isLong: true,
+            content: content!,
+            pool: opts.pool as Pool,
+            waitMs: (opts.timeout as number) * 1000,
             hostname: hostname(),
+            onAccepted: (a) => console.error(`accepted: batch ${a.batchId}, ${a.accepted} message(s), charged ${a.charged}`),
           });
-          console.error(`accepted: batch ${accepted.batchId}, ${accepted.accepted} message(s), charged ${accepted.charged}`);
-          const deadline = started + (opts.timeout as number) * 1000;
-          let rows = await db.getRepository(Send).findBy({ batchId: accepted.batchId });
-          while (!rows.every((r) => FINAL.includes(r.STATUS)) && Date.now() < deadline) {
-            await new Promise((resolve) => setTimeout(resolve, SEND_POLL_MS));
-            rows = await db.getRepository(Send).findBy({ batchId: accepted.batchId });
-          }
-          const seconds = (Date.now() - started) / 1000;
-          const outcome = rows.map((r) => ({
-            mobile: r.infoto,
-            status: sendStatusName(r.STATUS),
-            vendor: r.vendor,
-            code: r.reportStatus,
-            error: r.lastError,
-          }));
-          const delivered = rows.length > 0 && rows.every((r) => r.STATUS === SendStatus.delivered);
-          answer(opts, { batchId: accepted.batchId, delivered, seconds, messages: outcome }, () =>
-            outcome.map(
+          const { complete, ...outcome } = sent;
+          answer(opts, outcome, () =>
+            sent.messages.map(
               (o) =>
-                `${accepted.batchId}\t${o.mobile}\t${o.status}${o.vendor ? ` via ${o.vendor}` : ''}${o.code ? ` (${o.code})` : ''}${o.error ? `: ${o.error}` : ''}\tafter ${seconds.toFixed(1)} s`,
+                `${sent.batchId}\t${o.mobile}\t${o.status}${o.vendor ? ` via ${o.vendor}` : ''}${o.code ? ` (${o.code})` : ''}${o.error ? `: ${o.error}` : ''}\tafter ${sent.seconds.toFixed(1)} s`,
             ),
           );
-          if (!rows.every((r) => FINAL.includes(r.STATUS)))
+          if (!complete)
             console.error(
               `no final report within ${opts.timeout} s: is a gateway (smsgw serve) running on this database, with a vendor that reports?`,
             );
-          return delivered ? 0 : 1;
+          return sent.delivered ? 0 : 1;
         }),
       ),
     );
@@ -746,18 +730,6 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
         ),
       ));
   return cli;
-}
-
-/** A `send` row's STATUS in words. */
-function sendStatusName(status: number): string {
-  return (
-    {
-      [SendStatus.waiting]: 'waiting',
-      [SendStatus.submitted]: 'submitted',
-      [SendStatus.delivered]: 'delivered',
-      [SendStatus.failed]: 'failed',
-    }[status] ?? String(status)
-  );
 }
 
 /** Stored windows (`1/30,2/60`) as an operator reads them: `1 in 30 s, 2 in 60 s`. */

@@ -56,6 +56,7 @@ export async function startGateway(
   const breakers = () => dispatcher.breakers.status(config.vendors.keys());
   const app = createApp({
     db,
+    config,
     core,
     vendors,
     vendorConfigs: config.vendors,

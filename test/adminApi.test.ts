@@ -179,6 +179,43 @@ describe('admin API: accounts, outbox, reports, vendors, contracts', () => {
       ['userApi (SOAP)', 'UMS Sms (SOAP)', 'userApi (HTTP)', 'UMS (HTTP)'],
     );
   });
+
+  // Last: its sends would change the counts the tests above read.
+  test('send: a test message through the full path, waited for until its report; config without secrets; bad input 400', async () => {
+    const sent = await call('POST', '/admin/send', {
+      username: 'demo',
+      mobile: '13800138000',
+      content: '验证码123456【测试】',
+      waitSeconds: 20,
+    });
+    assert.equal(sent.status, 201);
+    assert.match(sent.body.batchId, /^\d{20}$/);
+    assert.deepEqual(
+      { accepted: sent.body.accepted, charged: sent.body.charged, complete: sent.body.complete, delivered: sent.body.delivered },
+      { accepted: 1, charged: 1, complete: true, delivered: true },
+    );
+    assert.deepEqual(sent.body.messages, [{ mobile: '13800138000', status: 'delivered', vendor: 'sim', code: 'DELIVRD', error: null }]);
+    const quick = await call('POST', '/admin/send', { username: 'demo', mobile: '13900139000', content: '验证码654321【测试】' });
+    assert.equal(quick.status, 201);
+    assert.equal(quick.body.complete, false, 'without waitSeconds it answers once accepted');
+    for (const [body, why] of [
+      [{ username: 'demo', mobile: '13800138000' }, /username, mobile and content are required/],
+      [{ username: 'demo', mobile: '13800138000', content: 'x', pool: 7 }, /pool must be 0, 1 or 2/],
+      [{ username: 'demo', mobile: '13800138000', content: 'x', waitSeconds: 61 }, /waitSeconds must be a whole number from 0 to 60/],
+    ] as const) {
+      const bad = await call('POST', '/admin/send', body);
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error, why);
+    }
+    assert.equal((await call('POST', '/admin/send', { username: 'nobody', mobile: '13800138000', content: 'x' })).status, 404);
+
+    const config = await call('GET', '/admin/config');
+    assert.equal(config.status, 200);
+    assert.equal(config.body.adminToken, '[redacted]');
+    assert.ok(!JSON.stringify(config.body).includes('zt-secret-pw'), 'no vendor secret');
+    assert.equal(config.body.vendors.zt.type, 'sms112088');
+    assert.equal((await call('GET', '/admin/config', undefined, null)).status, 401);
+  });
 });
 
 /** An operation of docs/admin-api.openapi.yaml, as much of it as the gateway is called with. */
@@ -224,7 +261,7 @@ describe('docs/admin-api.openapi.yaml: every operation it describes is the gatew
           .matchAll(/^\| `(\/admin\/[^`?]+)(?:\?[^`]*)?` \|/gm),
       ].map((m) => `${method} ${m[1]!.replace(/:(\w+)/g, '{$1}')}`);
     const documented = [...listed('### Reads (GET)', 'GET'), ...listed('### Changes (POST', 'POST')];
-    assert.equal(documented.length, 25, 'every row of the two tables read');
+    assert.equal(documented.length, 27, 'every row of the two tables read');
     assert.deepEqual(operations.map((o) => o.key).sort(), documented.sort());
   });
 

@@ -10,11 +10,16 @@ import type { VendorConfig } from '../vendors/config';
 import type { Vendor } from '../vendors/types';
 import type { ContractView } from '../console/pages';
 import { ConsoleQueries } from '../console/queries';
-import { accountView, outboxStats, reportView, vendorViews } from './views';
+import { sendTestMessage } from './testSend';
+import { accountView, configView, outboxStats, reportView, vendorViews } from './views';
+import type { Config } from '../config';
+import { callerIp } from '../callerIp';
 
 /** What the admin API works on: the gateway's parts (src/app.ts) and the contracts it serves. */
 export interface AdminParts {
   db: DataSource;
+  /** The whole configuration, which GET /admin/config shows without its secrets. */
+  config: Config;
   core: Core;
   vendors: Map<string, Vendor>;
   vendorConfigs: Map<string, VendorConfig>;
@@ -24,6 +29,9 @@ export interface AdminParts {
   breakers(): BreakerStatus[];
   contracts: readonly ContractView[];
 }
+
+/** The longest POST /admin/send waits for its reports. */
+const MAX_SEND_WAIT_SECONDS = 60;
 
 /** The most reports one GET /admin/reports answers. */
 const MAX_REPORTS = 1000;
@@ -147,6 +155,22 @@ export function adminRoutes(parts: AdminParts): Middleware {
         if (typeof body.content !== 'string') return bad(ctx, 'content is required');
         const refusal = await core.audit.verdict(body.content, str('username') || undefined);
         ctx.body = refusal ? { ok: false, reason: refusal.code, detail: refusal.detail ?? null, message: refusal.message } : { ok: true };
+      } else if (ctx.path === '/admin/send') {
+        if (!str('username') || !str('mobile') || !str('content')) return bad(ctx, 'username, mobile and content are required');
+        const pool = body.pool ?? 1;
+        if (pool !== 0 && pool !== 1 && pool !== 2) return bad(ctx, 'pool must be 0, 1 or 2');
+        const wait = body.waitSeconds ?? 0;
+        if (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > MAX_SEND_WAIT_SECONDS)
+          return bad(ctx, `waitSeconds must be a whole number from 0 to ${MAX_SEND_WAIT_SECONDS}`);
+        ctx.status = 201;
+        ctx.body = await sendTestMessage(core, parts.db, {
+          username: str('username'),
+          mobiles: str('mobile'),
+          content: str('content'),
+          pool,
+          waitMs: wait * 1000,
+          hostname: callerIp(ctx),
+        });
       } else if (ctx.path === '/admin/replies') {
         if (!str('mobile') || !str('content')) return bad(ctx, 'mobile and content are required');
         const outcome = await core.replies.record({
@@ -220,6 +244,8 @@ async function adminReads(ctx: Context, parts: AdminParts, path: string[]): Prom
     ctx.body = reports.map((r) => reportView(r, usernames));
   } else if (ctx.path === '/admin/outbox') {
     ctx.body = await outboxStats(parts.db);
+  } else if (ctx.path === '/admin/config') {
+    ctx.body = configView(parts.config);
   } else if (ctx.path === '/admin/contracts') {
     ctx.body = parts.contracts;
   } else if (ctx.path === '/admin/audit/words') {
