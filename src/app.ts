@@ -8,7 +8,7 @@ import type { Core } from './core';
 import type { BreakerStatus } from './dispatch/breakers';
 import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
-import { type SoapServiceDefinition, soapService, type SoapServiceOptions } from './soap/service';
+import { type SoapServiceDefinition, soapService } from './soap/service';
 import { umsService } from './faces/ums';
 import { userApiService } from './faces/userApi';
 import { ANSWER_CONTENT_TYPE, SERVLET_PATH, userApiHttpService } from './faces/userApiHttp';
@@ -20,40 +20,28 @@ import type { Config } from './config';
 import { ConfigError } from './configError';
 import { basename } from 'node:path';
 import { contractService } from './contracts/service';
-import type { ServedContract } from './contracts/served';
 import { LEGACY_GBK } from './legacyCharset';
 import { countDatabaseError, observeHttp } from './metrics';
 import { metricsEndpoint } from './metricsEndpoint';
-import type { VendorConfig } from './vendors/config';
 import type { Vendor, VendorNews } from './vendors/types';
 
 export interface AppParts {
   /** The node's database, which the console reads. */
   db: DataSource;
-  /** The whole configuration, for the admin API's GET /admin/config. */
+  /** The configuration: ports, token, vendors, contracts served, body limit… */
   config: Config;
   core: Core;
   vendors: Map<string, Vendor>;
-  vendorConfigs: Map<string, VendorConfig>;
   /** Stores the reports and replies a vendor pushed. */
   store(news: VendorNews): Promise<void>;
   log: Logger;
   wsdlDir: string;
-  /** The contracts served from a WSDL and a mapping, after the built-in faces. */
-  contracts: readonly ServedContract[];
-  adminToken: string;
-  /** Addresses that may read /metrics without the admin token. */
-  metricsAllow: readonly string[];
-  /** The default route, in failover order. */
-  route: readonly string[];
   /** Each vendor's breaker on this node, for the admin API. */
   breakers(): BreakerStatus[];
-  trustProxy: boolean;
   /** Liveness: throws when the node's database is unreachable. */
   checkHealth(): Promise<void>;
   /** Readiness: throws, with the reason, when a call would fail (schema not migrated, tables unreadable). */
   checkReady(): Promise<void>;
-  soap: Omit<SoapServiceOptions, 'log'>;
 }
 
 /** The routes other than the contracts' that HTTP metrics name (prefixes: /admin/… is /admin). */
@@ -66,15 +54,15 @@ interface Face extends ContractView {
 }
 
 /** What building the faces takes: no server, no vendors (the command line lists them too). */
-type FaceParts = Pick<AppParts, 'core' | 'wsdlDir' | 'soap' | 'log' | 'contracts'>;
+type FaceParts = Pick<AppParts, 'core' | 'wsdlDir' | 'config' | 'log'>;
 
 function faces(parts: FaceParts): Face[] {
-  const http = { maxBodyBytes: parts.soap.maxBodyBytes, log: parts.log };
+  const http = { maxBodyBytes: parts.config.maxBodyBytes, log: parts.log };
   const soap = (name: string, def: SoapServiceDefinition): Face => ({
     name,
     paths: def.paths,
     operations: Object.keys(def.operations),
-    middleware: soapService(def, { ...parts.soap, log: parts.log }),
+    middleware: soapService(def, { publicUrl: parts.config.publicUrl, maxBodyBytes: parts.config.maxBodyBytes, log: parts.log }),
     internalError: (ctx) => {
       ctx.type = soapContentType('1.1');
       ctx.body = renderFault('1.1', false, 'internal error; the request was not carried out');
@@ -101,13 +89,13 @@ function faces(parts: FaceParts): Face[] {
       internalError: umsHttpInternalError,
     },
   ];
-  for (const { path } of parts.contracts) {
+  for (const { path } of parts.config.contracts) {
     if (builtIn.some((f) => f.paths.includes(path)))
       throw new ConfigError(`contracts: the path ${path} is a built-in contract's; serve this one elsewhere`);
   }
   return [
     ...builtIn,
-    ...parts.contracts.map(({ contract, path }) => soap(basename(contract.dir), contractService(contract, parts.core, path))),
+    ...parts.config.contracts.map(({ contract, path }) => soap(basename(contract.dir), contractService(contract, parts.core, path))),
   ];
 }
 
@@ -121,7 +109,7 @@ export function servedContracts(parts: FaceParts): ContractView[] {
 /** The HTTP side: the legacy faces, vendors' callbacks, the admin API, the web console, health. */
 export function createApp(parts: AppParts): Koa {
   const app = new Koa();
-  app.proxy = parts.trustProxy;
+  app.proxy = parts.config.trustProxy;
   app.silent = true;
   const served = faces(parts);
   /** A request's route as its metric's label: a served contract's path or a fixed prefix, never the raw URL. */
@@ -161,9 +149,9 @@ export function createApp(parts: AppParts): Koa {
       }
     } else return next();
   });
-  app.use(metricsEndpoint(parts.adminToken, parts.metricsAllow, parts.log));
+  app.use(metricsEndpoint(parts.config.adminToken, parts.config.metricsAllow, parts.log));
   for (const face of served) app.use(face.middleware);
-  app.use(callbackRoutes(parts.vendors, parts.vendorConfigs, parts.store, parts.log));
+  app.use(callbackRoutes(parts.vendors, parts.config.vendors, parts.store, parts.log));
   const contracts = served.map(contractView);
   app.use(adminRoutes({ ...parts, contracts }));
   app.use(consoleRoutes({ ...parts, contracts }));

@@ -670,8 +670,7 @@ function program(done: (outcome: Promise<Outcome>) => void): Command {
           const views = servedContracts({
             core,
             wsdlDir: WSDL_DIR,
-            contracts: config.contracts,
-            soap: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes },
+            config,
             log: createLogger('silent'),
           });
           answer(opts, views, () => views.map((v) => `${v.name}\t${v.paths.join(' ')}\t${v.operations.join(', ')}`));

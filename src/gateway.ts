@@ -59,21 +59,14 @@ export async function startGateway(
     config,
     core,
     vendors,
-    vendorConfigs: config.vendors,
-    route: config.route,
     store,
     log,
     wsdlDir: WSDL_DIR,
-    contracts: config.contracts,
-    adminToken: config.adminToken,
-    metricsAllow: config.metricsAllow,
     breakers,
-    trustProxy: config.trustProxy,
     checkHealth: async () => {
       await db.query('SELECT 1');
     },
     checkReady: () => checkReady(db),
-    soap: { publicUrl: config.publicUrl, maxBodyBytes: config.maxBodyBytes },
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

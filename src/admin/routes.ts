@@ -6,7 +6,6 @@ import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
 import type { BreakerStatus } from '../dispatch/breakers';
-import type { VendorConfig } from '../vendors/config';
 import type { Vendor } from '../vendors/types';
 import type { ContractView } from '../console/pages';
 import { ConsoleQueries } from '../console/queries';
@@ -18,14 +17,10 @@ import { callerIp } from '../callerIp';
 /** What the admin API works on: the gateway's parts (src/app.ts) and the contracts it serves. */
 export interface AdminParts {
   db: DataSource;
-  /** The whole configuration, which GET /admin/config shows without its secrets. */
+  /** The configuration: its admin token (empty disables the API), vendors and route; GET /admin/config shows it without its secrets. */
   config: Config;
   core: Core;
   vendors: Map<string, Vendor>;
-  vendorConfigs: Map<string, VendorConfig>;
-  route: readonly string[];
-  /** Bearer token of the admin API; empty disables it. */
-  adminToken: string;
   breakers(): BreakerStatus[];
   contracts: readonly ContractView[];
 }
@@ -42,7 +37,8 @@ const MAX_REPORTS = 1000;
  * naming the field (404 no such account or vendor, 409 exists or overdrawn), never 500.
  */
 export function adminRoutes(parts: AdminParts): Middleware {
-  const { core, vendors, adminToken: token } = parts;
+  const { core, vendors } = parts;
+  const token = parts.config.adminToken;
   const authorized = bearerTokenCheck(token);
 
   return async function admin(ctx, next) {
@@ -251,7 +247,7 @@ async function adminReads(ctx: Context, parts: AdminParts, path: string[]): Prom
   } else if (ctx.path === '/admin/audit/words') {
     ctx.body = await core.audit.listWords();
   } else if (ctx.path === '/admin/vendors') {
-    ctx.body = vendorViews(parts.vendorConfigs, parts.route, parts.breakers());
+    ctx.body = vendorViews(parts.config.vendors, parts.config.route, parts.breakers());
   } else if (first === 'vendors' && path.length === 3 && action === 'balance') {
     const vendor = vendors.get(name!);
     if (!vendor) return bad(ctx, 'no such vendor', 404);

@@ -4,6 +4,7 @@ import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import type { DataSource } from 'typeorm';
 import { callerIp } from '../callerIp';
+import type { Config } from '../config';
 import type { Core } from '../core';
 import { AccountError } from '../core/accounts';
 import { Failure } from '../core/failures';
@@ -11,7 +12,6 @@ import type { BreakerStatus } from '../dispatch/breakers';
 import { vendorSettings } from '../admin/views';
 import type { Logger } from '../logger';
 import { PROJECT_ROOT } from '../paths';
-import type { VendorConfig } from '../vendors/config';
 import type { Vendor } from '../vendors/types';
 import { html, type SafeHtml } from './html';
 import { bare, page } from './layout';
@@ -34,11 +34,10 @@ import { ConsoleSessions, LoginAttempts, SESSION_TTL_MS, sameSecret } from './se
 export interface ConsoleParts {
   db: DataSource;
   core: Core;
+  /** The configuration: the admin token the login asks for (empty: the console is disabled), the vendors. */
+  config: Config;
   vendors: Map<string, Vendor>;
-  vendorConfigs: Map<string, VendorConfig>;
   breakers(): BreakerStatus[];
-  /** The admin token the console's login asks for; empty: the console is disabled. */
-  adminToken: string;
   contracts: readonly ContractView[];
   log: Logger;
 }
@@ -87,7 +86,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
       return;
     }
     ctx.set('Cache-Control', 'no-store');
-    if (!parts.adminToken) {
+    if (!parts.config.adminToken) {
       return send(
         ctx,
         404,
@@ -129,7 +128,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
       return send(ctx, 429, bare('登录', loginForm('登录尝试过多,请一分钟后再试 (too many attempts, wait a minute)')));
     }
     const form = await readForm(ctx);
-    if (!form || !sameSecret(form.get('token') ?? '', parts.adminToken)) {
+    if (!form || !sameSecret(form.get('token') ?? '', parts.config.adminToken)) {
       parts.log.warn({ ip }, 'console login refused: wrong token');
       return send(ctx, 401, bare('登录', loginForm('令牌错误 (wrong token)')));
     }
@@ -233,7 +232,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
   async function vendorViews(): Promise<VendorView[]> {
     const breakers = parts.breakers();
     return Promise.all(
-      [...parts.vendorConfigs].map(async ([name, config]) => ({
+      [...parts.config.vendors].map(async ([name, config]) => ({
         name,
         type: config.type,
         settings: vendorSettings(config),
