@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { callerIp } from './callerIp';
 import type { Logger } from './logger';
 
 /** An id a caller or a proxy in front of the gateway sent in X-Request-Id that is kept as it is. */
@@ -36,7 +37,7 @@ export function requestLog(log: Logger, done: (ctx: Context, seconds: number) =>
       const seconds = (performance.now() - started) / 1000;
       done(ctx, seconds);
       log.info(
-        { req: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1e5) / 100, ip: ctx.ip },
+        { req: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1e5) / 100, ip: callerIp(ctx) },
         'request',
       );
     }

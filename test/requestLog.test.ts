@@ -47,6 +47,8 @@ for (const dialect of DIALECTS) {
         assert.equal(call.sent, 2);
         const reports = lines.find((l) => l.msg === 'reports applied' && (l.req as string[]).includes('erp-order-42'));
         assert.ok(reports, 'the reports name the request');
+        assert.deepEqual(reports.vendors, ['simulator']);
+        assert.equal(request.ip, '127.0.0.1', 'the caller as allow-lists and the hostname column write it');
         // The demo account's public password is announced once at start; no other line carries it.
         const others = lines.filter((l) => !String(l.msg).startsWith('created the demo account'));
         assert.ok(!JSON.stringify(others).includes(DEMO_AUTH.password), 'no password in any other line');

@@ -162,7 +162,11 @@ export class Reports {
     const applied = appliedOf(reports, outcomes);
     countDeliveries(applied);
     // One line a batch of reports, naming the requests that sent the messages (src/requestLog.ts).
-    if (applied.length > 0) this.log.info({ vendor: applied[0]!.vendor, applied: applied.length, req: [...requestIds] }, 'reports applied');
+    if (applied.length > 0)
+      this.log.info(
+        { vendors: [...new Set(applied.map((r) => r.vendor))], applied: applied.length, req: [...requestIds] },
+        'reports applied',
+      );
     return outcomes;
   }
 
