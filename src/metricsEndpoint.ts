@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { bearerTokenCheck } from './adminToken';
+import { bearerTokenCheck } from './secrets';
 import { callerIp } from './callerIp';
 import type { Logger } from './logger';
 import { countDatabaseError, registry } from './metrics';

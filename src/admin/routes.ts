@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import getRawBody from 'raw-body';
-import { bearerTokenCheck } from '../adminToken';
+import { bearerTokenCheck } from '../secrets';
 import type { DataSource } from 'typeorm';
 import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';

@@ -29,7 +29,8 @@ import {
 } from './pages';
 import { ConsoleQueries } from './queries';
 import { outboxDepth } from '../dispatch/outbox/depth';
-import { ConsoleSessions, LoginAttempts, SESSION_TTL_MS, sameSecret } from './sessions';
+import { sameSecret } from '../secrets';
+import { ConsoleSessions, LoginAttempts, SESSION_TTL_MS } from './sessions';
 
 export interface ConsoleParts {
   db: DataSource;

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** How long a console login lasts: a working day. */
 export const SESSION_TTL_MS = 8 * 3600_000;
@@ -12,13 +12,6 @@ interface Session {
   expiresAt: number;
   /** What the page after a redirect tells (a top-up done), shown once. */
   flash: string | null;
-}
-
-/** Equal strings, compared in constant time (a token guessed a byte at a time learns nothing from timing). */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { sameSecret } from '../../secrets';
 import { z } from 'zod';
 import type { DeliveryReport, DeliveryStatus } from '../../core/reports';
 import type { InboundReply } from '../../core/replies';
@@ -160,12 +161,6 @@ export function pushFields(push: Pick<PushRequest, 'query' | 'body' | 'contentTy
   return pushForm(push, CHARSET);
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
 export interface ReportChecks {
@@ -183,11 +178,11 @@ export function parseReportPush(fields: URLSearchParams, vendor: string, checks:
     const random = fields.get('random') ?? '';
     const timestamp = fields.get('timestamp') ?? '';
     if (!random || !timestamp) throw new Error('report push without random and timestamp');
-    if (!sameText((fields.get('name') ?? '').toLowerCase(), md5(checks.accessSecret + random + timestamp))) {
+    if (!sameSecret((fields.get('name') ?? '').toLowerCase(), md5(checks.accessSecret + random + timestamp))) {
       throw new Error('report push name is not MD5(AccessSecret+random+timestamp)');
     }
   }
-  if (checks.pushPassword !== undefined && !sameText(fields.get('pwd') ?? '', checks.pushPassword)) {
+  if (checks.pushPassword !== undefined && !sameSecret(fields.get('pwd') ?? '', checks.pushPassword)) {
     throw new Error('report push pwd does not match pushPassword');
   }
   const sendId = (fields.get('sendid') ?? '').trim();
@@ -216,10 +211,10 @@ export interface ReplyChecks {
  * kept whole. The vendor gives replies no id: the key is the item as the vendor sent it.
  */
 export function parseReplyPush(fields: URLSearchParams, vendor: string, checks: ReplyChecks, now = new Date()): InboundReply[] {
-  if (checks.replyName !== undefined && !sameText(fields.get('name') ?? '', checks.replyName)) {
+  if (checks.replyName !== undefined && !sameSecret(fields.get('name') ?? '', checks.replyName)) {
     throw new Error('reply push name does not match replyName');
   }
-  if (checks.replyPassword !== undefined && !sameText(fields.get('pwd') ?? '', checks.replyPassword)) {
+  if (checks.replyPassword !== undefined && !sameSecret(fields.get('pwd') ?? '', checks.replyPassword)) {
     throw new Error('reply push pwd does not match replyPassword');
   }
   const args = fields.get('args');
