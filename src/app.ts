@@ -6,6 +6,7 @@ import { consoleRoutes } from './console/routes';
 import type { ContractView } from './console/pages';
 import type { Core } from './core';
 import type { BreakerStatus } from './dispatch/breakers';
+import type { TemplateRefresh } from './delivery';
 import type { Logger } from './logger';
 import { renderFault, soapContentType } from './soap/render';
 import { type SoapServiceDefinition, soapService } from './soap/service';
@@ -37,7 +38,9 @@ export interface AppParts {
   log: Logger;
   wsdlDir: string;
   /** Each vendor's breaker on this node, for the admin API. */
-  breakers(): BreakerStatus[];
+  breakers(): Promise<BreakerStatus[]>;
+  /** Fetches a template vendor's list again where delivery runs (src/delivery). */
+  refreshTemplates(vendor: string): Promise<TemplateRefresh>;
   /** Liveness: throws when the node's database is unreachable. */
   checkHealth(): Promise<void>;
   /** Readiness: throws, with the reason, when a call would fail (schema not migrated, tables unreadable). */

@@ -53,6 +53,8 @@ export interface Config {
   logLevel: string;
   /** LOG_PRETTY=true: log lines for people (pino-pretty) instead of JSON. */
   logPretty: boolean;
+  /** DELIVERY_THREAD=true: vendors, dispatcher, pollers and pusher on a thread of their own (src/delivery/thread.ts). */
+  deliveryThread: boolean;
 }
 
 export const SQLITE_SYNCHRONOUS = ['full', 'normal'] as const;
@@ -127,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const logLevel = env.LOG_LEVEL || 'info';
+  if (env.DELIVERY_THREAD && !['true', 'false'].includes(env.DELIVERY_THREAD))
+    throw new ConfigError(`DELIVERY_THREAD must be true or false, got "${env.DELIVERY_THREAD}"`);
   if (env.LOG_PRETTY && !['true', 'false'].includes(env.LOG_PRETTY))
     throw new ConfigError(`LOG_PRETTY must be true or false, got "${env.LOG_PRETTY}"`);
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -171,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     legacy: { defaultAccount: legacyDefaultAccount, pool: int(env, 'LEGACY_POOL', 1, 0, 2) as 0 | 1 | 2 },
     logLevel,
     logPretty: env.LOG_PRETTY === 'true',
+    deliveryThread: env.DELIVERY_THREAD === 'true',
   };
 }

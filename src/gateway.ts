@@ -7,17 +7,17 @@ import { type Config, redactDatabaseUrl } from './config';
 import { type Core, createCore } from './core';
 import { DEMO } from './core/accounts';
 import { migrations, openDatabase } from './db/datasource';
-import { Dispatcher } from './dispatch/dispatcher';
+import type { Dispatcher } from './dispatch/dispatcher';
 import { FailureBackoff } from './dispatch/failureBackoff';
-import { Poller } from './dispatch/poller';
-import { Pusher } from './dispatch/pusher';
+import { type Delivery, newsStore, startLocalDelivery } from './delivery';
+import { startDeliveryThread } from './delivery/thread';
 import { createLogger, type Logger } from './logger';
 import { scrapeFrom } from './metrics';
 import { outboxDepth } from './dispatch/outbox/depth';
 import { unfetchedCounts } from './core/queues/unfetched';
 import { WSDL_DIR } from './paths';
 import { createVendors } from './vendors';
-import type { Vendor, VendorNews } from './vendors/types';
+import type { Vendor } from './vendors/types';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -26,7 +26,9 @@ export interface RunningGateway {
   db: DataSource;
   core: Core;
   vendors: Map<string, Vendor>;
-  dispatcher: Dispatcher;
+  delivery: Delivery;
+  /** The dispatcher, when delivery runs in this thread (not DELIVERY_THREAD). */
+  dispatcher: Dispatcher | null;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -44,16 +46,11 @@ export async function startGateway(
   const core = createCore(db, { log });
   await demoAccount(db, core, config.demoAccount, log);
 
-  const store = async (news: VendorNews): Promise<void> => {
-    if (news.reports?.length) await core.reports.recordAll(news.reports);
-    if (news.replies?.length) await core.replies.recordAll(news.replies);
-  };
+  const store = newsStore(core);
+  // The HTTP thread keeps vendors of its own for what it answers itself: pushed reports, balances.
   const vendors = createVendors(config.vendors, store, log);
-  const dispatcher = new Dispatcher(db, vendors, config, log);
-  const pollers = [...vendors.values()].flatMap((vendor) =>
-    (vendor.polls ?? []).map((poll) => new Poller(db, vendor.name, poll, store, dispatcher.owner, log.child({ vendor: vendor.name }))),
-  );
-  const breakers = () => dispatcher.breakers.status(config.vendors.keys());
+  // Read when called: delivery starts once the app is built, so a contract refused by createApp starts nothing.
+  const breakers = () => delivery.breakers();
   const app = createApp({
     db,
     config,
@@ -63,14 +60,21 @@ export async function startGateway(
     log,
     wsdlDir: WSDL_DIR,
     breakers,
+    refreshTemplates: (vendor) => delivery.refreshTemplates(vendor),
     checkHealth: async () => {
       await db.query('SELECT 1');
     },
     checkReady: () => checkReady(db),
   });
-  const server: Server = await new Promise((resolve, reject) => {
+  const local = config.deliveryThread ? null : startLocalDelivery(db, core, config, log, vendors);
+  const delivery: Delivery = local ?? (await startDeliveryThread(config, log));
+  const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (err) => {
+    // A port already taken: nothing of this gateway may go on delivering.
+    await delivery.stop();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -79,10 +83,6 @@ export async function startGateway(
     unfetched: () => unfetchedCounts(db),
     breakers,
   });
-  const pusher = new Pusher(db, dispatcher.owner, log.child({ loop: 'push' }), config.pushIntervalMs, config.pushRetryBaseMs);
-  dispatcher.start();
-  for (const poller of pollers) poller.start();
-  pusher.start();
   const sweepEveryMs = Math.min(60_000, config.reportTimeoutMs);
   const sweepBackoff = new FailureBackoff('report timeout sweep', log, sweepEveryMs, sweepEveryMs, 10 * sweepEveryMs);
   const sweepOverdueReports = setInterval(() => {
@@ -99,6 +99,7 @@ export async function startGateway(
       configFile: config.configFile || undefined,
       vendors: Object.fromEntries([...config.vendors].map(([name, v]) => [name, v.type])),
       route: config.route,
+      deliveryThread: config.deliveryThread || undefined,
     },
     `gateway listening; userApi WSDL at ${url}/services/userApi?wsdl`,
   );
@@ -108,7 +109,8 @@ export async function startGateway(
     db,
     core,
     vendors,
-    dispatcher,
+    delivery,
+    dispatcher: local?.dispatcher ?? null,
     log,
     async stop() {
       // Requests in flight finish and get their answer (a caller cut off after its commit would
@@ -120,10 +122,8 @@ export async function startGateway(
       clearTimeout(grace);
       clearInterval(sweepOverdueReports);
       stopScrapes();
-      await dispatcher.stop();
-      await pusher.stop();
-      for (const poller of pollers) await poller.stop();
-      for (const vendor of vendors.values()) await vendor.stop?.();
+      await delivery.stop();
+      if (!local) for (const vendor of vendors.values()) await vendor.stop?.();
       if (db.isInitialized) await db.destroy();
     },
   };

@@ -1,4 +1,13 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client';
 import type { FailureCode } from './core/failures';
 import type { DeliveryReport } from './core/reports';
 import type { BreakerStatus } from './dispatch/breakers';
@@ -198,7 +207,7 @@ export interface ScrapeSources {
   outbox(): Promise<OutboxDepth>;
   /** Reports and replies stored for their accounts and not fetched yet. */
   unfetched(): Promise<{ reports: number; replies: number }>;
-  breakers(): BreakerStatus[];
+  breakers(): Promise<BreakerStatus[]>;
 }
 
 let sources: ScrapeSources | null = null;
@@ -258,11 +267,35 @@ new Gauge({
   help: "This node's circuit breaker per vendor: 0 closed, 1 half-open, 2 open (vendors with breaker: false have none)",
   labelNames: ['vendor'],
   registers: [registry],
-  collect() {
+  async collect() {
+    const states = (await sources?.breakers()) ?? [];
     this.reset();
-    for (const { vendor, state } of sources?.breakers() ?? []) {
+    for (const { vendor, state } of states) {
       const value = BREAKER_STATES[state];
       if (value !== undefined) this.labels(vendor).set(value);
     }
   },
 });
+
+type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Other threads' gateway metrics (the delivery thread's), merged into every scrape. */
+const otherThreads = new Set<() => Promise<MetricsJson>>();
+
+/** Adds a thread's metrics to the scrape; the function returned removes them. */
+export function addMetricsSource(read: () => Promise<MetricsJson>): () => void {
+  otherThreads.add(read);
+  return () => otherThreads.delete(read);
+}
+
+/** This thread's gateway metrics, for the thread that scrapes: the process metrics are that thread's own. */
+export async function ownMetrics(): Promise<MetricsJson> {
+  return ((await registry.getMetricsAsJSON()) as MetricsJson).filter((m) => m.name.startsWith('smsgw_'));
+}
+
+/** The scrape: this thread's metrics, with the other threads' counters and histograms added in. */
+export async function scrape(): Promise<string> {
+  if (otherThreads.size === 0) return registry.metrics();
+  const parts = await Promise.all([registry.getMetricsAsJSON() as Promise<MetricsJson>, ...[...otherThreads].map((read) => read())]);
+  return AggregatorRegistry.aggregate(parts).metrics();
+}

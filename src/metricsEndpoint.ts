@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { bearerTokenCheck } from './secrets';
 import { callerIp } from './callerIp';
 import type { Logger } from './logger';
-import { countDatabaseError, registry } from './metrics';
+import { countDatabaseError, registry, scrape } from './metrics';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
 
@@ -36,7 +36,7 @@ export function metricsEndpoint(adminToken: string, allow: readonly string[], lo
       return;
     }
     try {
-      ctx.body = await registry.metrics();
+      ctx.body = await scrape();
       ctx.type = registry.contentType;
     } catch (err) {
       // The depths are read from the database at each scrape: without it Prometheus is told the scrape failed.

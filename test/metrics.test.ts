@@ -63,7 +63,67 @@ async function scrape(gw: TestGateway, token: string | null = gw.adminToken): Pr
 
 const CONTENT = '验证码123456【测试】';
 
+/** Sends, refusals, dispatch and delivery, each counted once, wherever delivery runs. */
+async function countersMove(gw: TestGateway): Promise<void> {
+  // The registry is the process's: another gateway of this file counted into it before, so the test compares against a first reading.
+  const before = await scrape(gw);
+  const send = (params: Record<string, string | number>) =>
+    call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: CONTENT, isLongSms: 0, ...params });
+  const mixed = await send({ mobile: '13800138000,13900139000,123' });
+  const card = await send({ smstype: 0, mobile: '13700137000' });
+  assert.match(mixed, /^success;\d{20}$/);
+  assert.match(card, /^success;\d{20}$/);
+  assert.equal(await send({ password: B64('wrong'), mobile: '13800138000' }), 'failure;用户名或密码错误');
+  assert.match(await send({ mobile: '123,456' }), /^failure;/);
+  await gw.waitForReports(4); // three delivered, and the failure report of 123
+  const now = await scrape(gw);
+  const delta = (name: string, labels: Record<string, string> = {}) => sampleValue(now, name, labels) - sampleValue(before, name, labels);
+
+  assert.equal(delta('smsgw_messages_accepted_total', { contract: 'userApi', pool: '1' }), 2);
+  assert.equal(delta('smsgw_messages_accepted_total', { contract: 'userApi', pool: '0' }), 1);
+  assert.equal(delta('smsgw_numbers_refused_total', { contract: 'userApi', reason: 'invalidMobile' }), 1);
+  assert.equal(delta('smsgw_requests_refused_total', { contract: 'userApi', reason: 'badCredentials' }), 1);
+  assert.equal(delta('smsgw_requests_refused_total', { contract: 'userApi', reason: 'noValidMobile' }), 1);
+  assert.equal(delta('smsgw_messages_dispatched_total', { vendor: 'simulator' }), 3);
+  assert.equal(delta('smsgw_messages_send_failed_total', { vendor: 'simulator', outcome: 'final' }), 0);
+  assert.equal(delta('smsgw_deliveries_total', { vendor: 'simulator', status: 'delivered' }), 3);
+  assert.ok(delta('smsgw_vendor_call_duration_seconds_count', { vendor: 'simulator' }) >= 1);
+  // The two accepted calls were each written by a group commit; refused calls never reach one.
+  assert.equal(delta('smsgw_group_commit_submissions_sum'), 2);
+  assert.equal(delta('smsgw_http_request_duration_seconds_count', { route: '/services/userApi', status: '2xx' }), 4);
+  assert.equal(delta('smsgw_http_request_duration_seconds_count', { route: '/metrics', status: '2xx' }), 1);
+  assert.equal(sampleValue(now, 'smsgw_unfetched', { queue: 'reports' }), 4);
+  assert.equal(sampleValue(now, 'smsgw_unfetched', { queue: 'replies' }), 0);
+  assert.equal(sampleValue(now, 'smsgw_vendor_breaker_state', { vendor: 'simulator' }), 0);
+  assert.ok(has(now, 'process_cpu_user_seconds_total'), "prom-client's default process metrics");
+
+  const forbidden = ['13800138000', '13900139000', '13700137000', '123', 'demo', mixed.split(';')[1]!, card.split(';')[1]!];
+  for (const s of now.samples) {
+    for (const value of Object.values(s.labels)) assert.ok(!forbidden.includes(value), `${s.name} has the label value ${value}`);
+  }
+
+  await call(gw.serviceUrl, 'getSmsReport', DEMO_AUTH);
+  assert.equal(sampleValue(await scrape(gw), 'smsgw_unfetched', { queue: 'reports' }), 0);
+}
+
 for (const dialect of DIALECTS) {
+  describe(`/metrics on ${dialect} with delivery on its own thread`, () => {
+    test("the delivery thread's counters and breakers are in the HTTP thread's scrape, the process metrics once", async () => {
+      const gw = await startTestGateway({ dialect, env: { DELIVERY_THREAD: 'true' } });
+      try {
+        assert.equal(gw.dispatcher, null);
+        await countersMove(gw);
+        const rss = (await scrape(gw)).samples.filter((s) => s.name === 'process_resident_memory_bytes');
+        assert.equal(rss.length, 1);
+        // One process, so one resident set: the thread's own copy of the figure is not added in.
+        const own = process.memoryUsage().rss; // the gateway runs in this test's process
+        assert.ok(Math.abs(rss[0]!.value - own) < own / 2, `${rss[0]!.value} against ${own}`);
+      } finally {
+        await gw.stop();
+      }
+    });
+  });
+
   describe(`/metrics on ${dialect}`, () => {
     let gw: TestGateway;
     before(async () => {
@@ -73,48 +133,8 @@ for (const dialect of DIALECTS) {
       await gw?.stop();
     });
 
-    test('counters move by what was sent, refused, dispatched and delivered; no number, batch id or username is a label', async () => {
-      // The registry is the process's: another gateway of this file counted into it before, so the test compares against a first reading.
-      const before = await scrape(gw);
-      const send = (params: Record<string, string | number>) =>
-        call(gw.serviceUrl, 'sendSms', { ...DEMO_AUTH, smstype: 1, content: CONTENT, isLongSms: 0, ...params });
-      const mixed = await send({ mobile: '13800138000,13900139000,123' });
-      const card = await send({ smstype: 0, mobile: '13700137000' });
-      assert.match(mixed, /^success;\d{20}$/);
-      assert.match(card, /^success;\d{20}$/);
-      assert.equal(await send({ password: B64('wrong'), mobile: '13800138000' }), 'failure;用户名或密码错误');
-      assert.match(await send({ mobile: '123,456' }), /^failure;/);
-      await gw.waitForReports(4); // three delivered, and the failure report of 123
-      const now = await scrape(gw);
-      const delta = (name: string, labels: Record<string, string> = {}) =>
-        sampleValue(now, name, labels) - sampleValue(before, name, labels);
-
-      assert.equal(delta('smsgw_messages_accepted_total', { contract: 'userApi', pool: '1' }), 2);
-      assert.equal(delta('smsgw_messages_accepted_total', { contract: 'userApi', pool: '0' }), 1);
-      assert.equal(delta('smsgw_numbers_refused_total', { contract: 'userApi', reason: 'invalidMobile' }), 1);
-      assert.equal(delta('smsgw_requests_refused_total', { contract: 'userApi', reason: 'badCredentials' }), 1);
-      assert.equal(delta('smsgw_requests_refused_total', { contract: 'userApi', reason: 'noValidMobile' }), 1);
-      assert.equal(delta('smsgw_messages_dispatched_total', { vendor: 'simulator' }), 3);
-      assert.equal(delta('smsgw_messages_send_failed_total', { vendor: 'simulator', outcome: 'final' }), 0);
-      assert.equal(delta('smsgw_deliveries_total', { vendor: 'simulator', status: 'delivered' }), 3);
-      assert.ok(delta('smsgw_vendor_call_duration_seconds_count', { vendor: 'simulator' }) >= 1);
-      // The two accepted calls were each written by a group commit; refused calls never reach one.
-      assert.equal(delta('smsgw_group_commit_submissions_sum'), 2);
-      assert.equal(delta('smsgw_http_request_duration_seconds_count', { route: '/services/userApi', status: '2xx' }), 4);
-      assert.equal(delta('smsgw_http_request_duration_seconds_count', { route: '/metrics', status: '2xx' }), 1);
-      assert.equal(sampleValue(now, 'smsgw_unfetched', { queue: 'reports' }), 4);
-      assert.equal(sampleValue(now, 'smsgw_unfetched', { queue: 'replies' }), 0);
-      assert.equal(sampleValue(now, 'smsgw_vendor_breaker_state', { vendor: 'simulator' }), 0);
-      assert.ok(has(now, 'process_cpu_user_seconds_total'), "prom-client's default process metrics");
-
-      const forbidden = ['13800138000', '13900139000', '13700137000', '123', 'demo', mixed.split(';')[1]!, card.split(';')[1]!];
-      for (const s of now.samples) {
-        for (const value of Object.values(s.labels)) assert.ok(!forbidden.includes(value), `${s.name} has the label value ${value}`);
-      }
-
-      await call(gw.serviceUrl, 'getSmsReport', DEMO_AUTH);
-      assert.equal(sampleValue(await scrape(gw), 'smsgw_unfetched', { queue: 'reports' }), 0);
-    });
+    test('counters move by what was sent, refused, dispatched and delivered; no number, batch id or username is a label', () =>
+      countersMove(gw));
 
     test("a failed statement is a database error (the counter's test of what it counts)", async () => {
       await assert.rejects(gw.db.query('SELECT * FROM no_such_table'), (err) => isDatabaseError(err));
@@ -127,7 +147,7 @@ for (const dialect of DIALECTS) {
         assert.equal(sampleValue(empty, name), 0, name);
       }
       // Rows as a legacy system's SQL would leave them, with no dispatcher running to take them.
-      await gw.dispatcher.stop();
+      await gw.dispatcher!.stop();
       const at = (offsetMs: number) => new Date(Date.now() + offsetMs);
       const row = (extra: Partial<Send>): Partial<Send> => ({
         Createtime: at(-90_000),
@@ -155,7 +175,7 @@ for (const dialect of DIALECTS) {
         assert.ok(oldest >= 89 && oldest < 150, `oldest waiting ${oldest} s`);
       } finally {
         await repo.delete(ids);
-        gw.dispatcher.start();
+        gw.dispatcher!.start();
       }
     });
   });

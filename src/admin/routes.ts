@@ -6,6 +6,7 @@ import { AccountError, checkRoute, type Pool } from '../core/accounts';
 import type { Core } from '../core';
 import { Failure } from '../core/failures';
 import type { BreakerStatus } from '../dispatch/breakers';
+import type { TemplateRefresh } from '../delivery';
 import type { Vendor } from '../vendors/types';
 import type { ContractView } from '../console/pages';
 import { ConsoleQueries } from '../console/queries';
@@ -21,7 +22,8 @@ export interface AdminParts {
   config: Config;
   core: Core;
   vendors: Map<string, Vendor>;
-  breakers(): BreakerStatus[];
+  breakers(): Promise<BreakerStatus[]>;
+  refreshTemplates(vendor: string): Promise<TemplateRefresh>;
   contracts: readonly ContractView[];
 }
 
@@ -134,9 +136,9 @@ export function adminRoutes(parts: AdminParts): Middleware {
         const vendor = vendors.get(name!);
         if (!vendor) return bad(ctx, `no vendor ${name}`, 404);
         if (!vendor.templates?.list) return bad(ctx, `vendor ${name} lists no templates to fetch`, 409);
-        const failed = await vendor.templates.list.refresh();
-        if (failed) return bad(ctx, `the template list was not fetched: ${failed.message}`, 502);
-        ctx.body = { vendor: name, templates: vendor.templates.book.describe() };
+        const refreshed = await parts.refreshTemplates(name!);
+        if ('failed' in refreshed) return bad(ctx, `the template list was not fetched: ${refreshed.failed}`, 502);
+        ctx.body = { vendor: name, templates: refreshed.templates };
       } else if (ctx.path === '/admin/audit/words' || ctx.path === '/admin/audit/words/remove') {
         if (!str('word')) return bad(ctx, 'word is required');
         const owner = str('username') || undefined;
@@ -247,7 +249,7 @@ async function adminReads(ctx: Context, parts: AdminParts, path: string[]): Prom
   } else if (ctx.path === '/admin/audit/words') {
     ctx.body = await core.audit.listWords();
   } else if (ctx.path === '/admin/vendors') {
-    ctx.body = vendorViews(parts.config.vendors, parts.config.route, parts.breakers());
+    ctx.body = vendorViews(parts.config.vendors, parts.config.route, await parts.breakers());
   } else if (first === 'vendors' && path.length === 3 && action === 'balance') {
     const vendor = vendors.get(name!);
     if (!vendor) return bad(ctx, 'no such vendor', 404);

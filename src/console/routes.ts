@@ -38,7 +38,7 @@ export interface ConsoleParts {
   /** The configuration: the admin token the login asks for (empty: the console is disabled), the vendors. */
   config: Config;
   vendors: Map<string, Vendor>;
-  breakers(): BreakerStatus[];
+  breakers(): Promise<BreakerStatus[]>;
   contracts: readonly ContractView[];
   log: Logger;
 }
@@ -193,7 +193,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
       return {
         path: '/console',
         title: '概览',
-        body: overviewPage({ hours: CHART_HOURS, series, depth, delivery, breakers: parts.breakers() }, now),
+        body: overviewPage({ hours: CHART_HOURS, series, depth, delivery, breakers: await parts.breakers() }, now),
         head: html`<link rel="stylesheet" href="/console/assets/uPlot.min.css">
 <script src="/console/assets/uPlot.iife.min.js" defer></script>
 <script src="/console/assets/overview.js" defer></script>`,
@@ -231,7 +231,7 @@ export function consoleRoutes(parts: ConsoleParts): Middleware {
   }
 
   async function vendorViews(): Promise<VendorView[]> {
-    const breakers = parts.breakers();
+    const breakers = await parts.breakers();
     return Promise.all(
       [...parts.config.vendors].map(async ([name, config]) => ({
         name,

@@ -22,12 +22,44 @@ export function inTransaction<T>(db: DataSource, fn: (m: EntityManager) => Promi
  */
 export function inSqliteQueue<T>(db: DataSource, fn: () => T | Promise<T>): Promise<T> {
   const previous = sqliteQueues.get(db) ?? Promise.resolve();
-  const run = previous.then(() => setImmediate()).then(fn);
+  const run = previous.then(() => setImmediate()).then(() => withWriteLock(fn));
   sqliteQueues.set(
     db,
     run.catch(() => undefined),
   );
   return run;
+}
+
+/**
+ * The lock the threads of this process that write one SQLite file share (src/delivery/thread.ts),
+ * an Int32 in shared memory: 0 free, 1 taken. A thread whose write must wait goes on with its
+ * other work and starts the moment the holder lets go; without it, the two connections would meet
+ * in SQLite's busy handler, which sleeps 1, 2, 5 … ms and holds its thread while it does.
+ */
+let writeLock: Int32Array | null = null;
+
+export function shareWriteLock(buffer: SharedArrayBuffer | null): void {
+  writeLock = buffer && new Int32Array(buffer);
+}
+
+type WaitAsync = (lock: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+
+/** fn under the shared lock; without one (a single writing thread, the default) fn as it is, adding no turn. */
+function withWriteLock<T>(fn: () => T | Promise<T>): T | Promise<T> {
+  return writeLock ? locked(writeLock, fn) : fn();
+}
+
+async function locked<T>(lock: Int32Array, fn: () => T | Promise<T>): Promise<T> {
+  while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) {
+    const wait = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync(lock, 0, 1);
+    if (wait.async) await wait.value;
+  }
+  try {
+    return await fn();
+  } finally {
+    Atomics.store(lock, 0, 0);
+    Atomics.notify(lock, 0);
+  }
 }
 
 /**
